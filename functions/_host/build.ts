@@ -1,0 +1,75 @@
+// buildHost(): the Fastify instance serving a chosen set of functions. It never listens.
+import { randomUUID } from 'node:crypto'
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import pino, { type DestinationStream } from 'pino'
+import { ALL_FUNCTIONS } from '../index.ts'
+import type { Config, TrustProxy } from '../_lib/config.ts'
+import type { Keyring } from '../_lib/crypto.ts'
+import { databasePlugin } from '../_lib/db.ts'
+import type { App, HttpFunction } from '../_lib/http-function.ts'
+import { loggerOptions } from '../_lib/log.ts'
+import { HashPool } from '../_lib/passphrase.ts'
+import { ErrorReply } from '../_lib/schemas.ts'
+import { AJV_OPTIONS } from './ajv.ts'
+import { openApiDocument, registerDocs } from './docs.ts'
+import { handleError, handleNotFound } from './error-handler.ts'
+import { addHttpHooks, SECURITY_HEADERS } from './http-hooks.ts'
+import { jobsPlugin } from './jobs.ts'
+
+export interface HostOptions {
+  config: Config
+  keys: Keyring
+  functions: readonly HttpFunction[]
+  /** Run the scheduled jobs in this process (single-node mode and the worker process). */
+  runWorker?: boolean
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: DestinationStream
+  /** A ready logger instead of logStream, e.g. the entry point's. */
+  logger?: FastifyBaseLogger
+  applicationName?: string
+}
+
+export async function buildHost (options: HostOptions): Promise<App> {
+  const { config, keys, functions } = options
+  const app = Fastify({
+    loggerInstance: options.logger ?? pino(loggerOptions(config.logLevel, options.logStream)),
+    // Fastify's request log prints req.url, and the URL is the capability: we log our own line.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    trustProxy: trustProxySetting(config.http.trustProxy),
+    // JSON escapes one byte as up to six characters (\u0001); the secret's own limit is checked later.
+    bodyLimit: config.secret.maxBytes * 6 + 16 * 1024,
+    ajv: AJV_OPTIONS,
+    return503OnClosing: true,
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return
+      const body = JSON.stringify({ statusCode: 400, code: 'REQUEST_INVALID', error: 'Bad Request', message: 'Malformed HTTP request' })
+      const headers = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${headers}\r\n${body}`)
+      void err
+    }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addSchema(ErrorReply)
+  addHttpHooks(app)
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler(handleNotFound)
+
+  const deps = { config, keys, hashPool: new HashPool() }
+  await app.register(databasePlugin, { config, applicationName: options.applicationName ?? 'burnlink' })
+  await registerDocs(app, await openApiDocument(ALL_FUNCTIONS, deps))
+  for (const fn of functions) {
+    await app.register(async (scope) => { await fn.plugin(scope, deps) }, { name: fn.name })
+  }
+  if (options.runWorker ?? config.runWorker) {
+    await app.register(jobsPlugin, { purgeBatchSize: config.purgeBatchSize })
+  }
+  return app
+}
+
+// Fastify accepts a hop count at run time but not in its types; the function form is equivalent.
+function trustProxySetting (trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
+}

@@ -1,0 +1,53 @@
+// /docs (Swagger UI, served from this process) and /openapi.json, always describing the whole API.
+import Fastify, { type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FunctionDeps, HttpFunction } from '../_lib/http-function.ts'
+import { ErrorReply } from '../_lib/schemas.ts'
+import { AJV_OPTIONS } from './ajv.ts'
+
+import type { OpenAPIV3 } from 'openapi-types'
+
+export type OpenApiDocument = OpenAPIV3.Document
+
+const INFO = {
+  title: 'Burnlink',
+  version: '1.0.0',
+  description: 'One-time secrets: store a secret, share the key, and the secret can be revealed exactly once.\n\n' +
+    'Every response forbids caching. Errors share one shape: `{statusCode, code, error, message}`.',
+  license: { name: 'MIT' }
+}
+
+/**
+ * Built from every function, whichever ones this process serves: behind the gateway, /docs is
+ * answered by one process but must describe them all. Registering routes needs no database.
+ */
+export async function openApiDocument (functions: readonly HttpFunction[], deps: FunctionDeps): Promise<OpenApiDocument> {
+  const app = Fastify({ ajv: AJV_OPTIONS }).withTypeProvider<TypeBoxTypeProvider>()
+  app.addSchema(ErrorReply)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: INFO,
+      tags: [{ name: 'secret', description: 'Create, reveal once, delete' }, { name: 'health', description: 'Probes for orchestrators' }]
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }
+  })
+  for (const fn of functions) await app.register(async (scope) => { await fn.plugin(scope, deps) })
+  await app.ready()
+  const document = app.swagger() as OpenApiDocument
+  await app.close()
+  return document
+}
+
+export async function registerDocs (app: FastifyInstance, document: OpenApiDocument): Promise<void> {
+  await app.register(swagger, { mode: 'static', specification: { document } })
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // null: no badge fetched from validator.swagger.io — nothing leaves this host.
+    uiConfig: { validatorUrl: null, deepLinking: true, tryItOutEnabled: false },
+    staticCSP: true
+  })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => document)
+}

@@ -1,0 +1,62 @@
+// One place turns any error into {statusCode, code, error, message}: 4xx explain, 5xx hide details.
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { DatabaseUnavailable, RouteNotFound, type ErrorBody } from '../_lib/errors.ts'
+
+// Fastify's own client errors, renamed into Burnlink's catalogue. Messages are ours: the JSON
+// parser's own message quotes the body, and the body holds the secret.
+const FASTIFY_ERRORS: Record<string, { code: string, message?: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'REQUEST_UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as application/json' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'REQUEST_BODY_TOO_LARGE', message: 'The request body is larger than the server accepts' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'REQUEST_MALFORMED_JSON', message: 'The body is empty but Content-Type says application/json' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'REQUEST_MALFORMED_JSON', message: 'The body is not valid JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'REQUEST_INVALID', message: 'Content-Length does not match the body' },
+  FST_ERR_CTP_INVALID_TYPE: { code: 'REQUEST_INVALID', message: 'The Content-Type header is malformed' },
+  FST_ERR_BAD_URL: { code: 'REQUEST_INVALID', message: 'The URL is malformed' },
+  FST_ERR_ASYNC_CONSTRAINT: { code: 'REQUEST_INVALID', message: 'The request cannot be routed' }
+}
+
+// Connection-level failures (postgres.js codes, Node socket codes, SQLSTATE classes 08/57P/53).
+const DATABASE_DOWN = /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|08\w{3}|57P0[1-3]|53300)$/
+
+export function shapeError (err: FastifyError): { statusCode: number, body: ErrorBody, retryAfter?: number } {
+  if (err.validation !== undefined) {
+    return reply(400, 'REQUEST_INVALID', err.message)
+  }
+  const code = typeof err.code === 'string' ? err.code : ''
+  if (DATABASE_DOWN.test(code)) {
+    const unavailable = new DatabaseUnavailable()
+    return { ...reply(503, unavailable.code, unavailable.message), retryAfter: 5 }
+  }
+  const known = FASTIFY_ERRORS[code]
+  if (known !== undefined) {
+    return reply(err.statusCode ?? 400, known.code, known.message ?? err.message)
+  }
+  if (err instanceof SyntaxError) {
+    return reply(400, 'REQUEST_MALFORMED_JSON', 'The body is not valid JSON')
+  }
+  const status = err.statusCode ?? 500
+  if (status >= 400 && status < 500 && code !== '' && !code.startsWith('FST_')) return reply(status, code, err.message)
+  if (status === 503 && code !== '') return { ...reply(503, code, err.message), retryAfter: 1 }
+  if (status >= 400 && status < 500) return reply(status, 'REQUEST_INVALID', err.message)
+  return reply(500, 'INTERNAL_ERROR', 'The server failed to handle this request; it has been logged')
+}
+
+function reply (statusCode: number, code: string, message: string): { statusCode: number, body: ErrorBody } {
+  return { statusCode, body: { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message } }
+}
+
+export async function handleError (err: FastifyError, request: FastifyRequest, res: FastifyReply): Promise<ErrorBody> {
+  const { statusCode, body, retryAfter } = shapeError(err)
+  if (statusCode >= 500) request.log.error({ err }, 'request failed')
+  else request.log.debug({ code: body.code }, 'request refused')
+  if (retryAfter !== undefined) void res.header('retry-after', String(retryAfter))
+  void res.code(statusCode)
+  return body
+}
+
+export async function handleNotFound (_request: FastifyRequest, res: FastifyReply): Promise<ErrorBody> {
+  const notFound = new RouteNotFound()
+  void res.code(404)
+  return reply(404, notFound.code, notFound.message).body
+}

@@ -1,0 +1,27 @@
+// Hooks on every response: no caching, no sniffing, no referrer; one log line per request.
+import type { FastifyInstance } from 'fastify'
+import { routeOf } from '../_lib/log.ts'
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cache-control': 'no-cache, no-store, must-revalidate',
+  pragma: 'no-cache',
+  expires: '0',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer'
+})
+
+export function addHttpHooks (app: FastifyInstance): void {
+  // onRequest runs before body parsing and routing errors, so errors and 404s get these too.
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.headers(SECURITY_HEADERS)
+    void reply.header('x-request-id', request.id)
+  })
+  // onSend: @fastify/static (Swagger UI assets) sets its own cache headers; ours win.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    void reply.headers(SECURITY_HEADERS)
+    return payload
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, route: routeOf(request), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed')
+  })
+}

@@ -1,0 +1,160 @@
+// The only reader of process.env: one TypeBox schema of every variable, parsed once at start-up.
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+const Int = (options: { minimum: number, maximum?: number, default: number, description: string }) =>
+  Type.Integer(options)
+
+// Every variable Burnlink reads, with its default and meaning. `.env.example` and the README's
+// configuration table are checked against this list by test/config.test.ts.
+export const EnvSchema = Type.Object({
+  POSTGRES_HOST: Type.Optional(Type.String({ minLength: 1, description: 'PostgreSQL host; unset = embedded PGlite under DATA_DIR' })),
+  POSTGRES_PORT: Int({ minimum: 1, maximum: 65535, default: 5432, description: 'PostgreSQL port' }),
+  POSTGRES_DB: Type.String({ minLength: 1, default: 'burnlink', description: 'database name' }),
+  POSTGRES_USER: Type.String({ minLength: 1, default: 'postgres', description: 'database user' }),
+  POSTGRES_PASSWORD: Type.Optional(Type.String({ description: 'database password' })),
+  POSTGRES_PASSWORD_FILE: Type.Optional(Type.String({ minLength: 1, description: 'file holding the database password (Docker secrets)' })),
+  POSTGRES_POOL_SIZE: Int({ minimum: 1, maximum: 200, default: 10, description: 'connections per process' }),
+  PORT: Int({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'generated master key and embedded database' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'log level' }),
+  TRUST_PROXY: Type.String({ default: 'false', description: 'false | true | hop count | comma-separated proxy IPs/CIDRs' }),
+  FUNCTIONS: Type.String({ minLength: 1, default: 'all', description: 'functions this process serves: all, or e.g. create-secret,read-secret' }),
+  RUN_WORKER: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true', description: 'run the scheduled jobs (pg-boss) in this process' }),
+  PURGE_BATCH_SIZE: Int({ minimum: 1, maximum: 100_000, default: 1000, description: 'expired secrets deleted per statement' }),
+  SECRET_MAX_BYTES: Int({ minimum: 1, maximum: 16 * 1024 * 1024, default: 65_536, description: 'largest secret, in UTF-8 bytes' }),
+  SECRET_DEFAULT_TTL_SECONDS: Int({ minimum: 1, default: 86_400, description: 'lifetime when ttl_seconds is omitted' }),
+  SECRET_MIN_TTL_SECONDS: Int({ minimum: 1, default: 300, description: 'shortest allowed ttl_seconds' }),
+  SECRET_MAX_TTL_SECONDS: Int({ minimum: 1, maximum: 31_536_000, default: 604_800, description: 'longest allowed ttl_seconds' }),
+  ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 1, description: 'master key: 32 bytes as 64 hex chars or base64' })),
+  ENCRYPTION_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'file holding the master key' })),
+  ENCRYPTION_KEYS_PREVIOUS: Type.Optional(Type.String({ description: 'comma-separated older master keys, still accepted for reading' }))
+})
+export type Env = Static<typeof EnvSchema>
+
+export type TrustProxy = boolean | number | string[]
+
+export interface Config {
+  readonly database: Readonly<{
+    host?: string
+    port: number
+    database: string
+    user: string
+    password?: string
+    poolSize: number
+  }>
+  readonly http: Readonly<{ port: number, host: string, trustProxy: TrustProxy }>
+  readonly dataDir: string
+  readonly logLevel: Env['LOG_LEVEL']
+  readonly functions: string
+  readonly runWorker: boolean
+  readonly purgeBatchSize: number
+  readonly secret: Readonly<{ maxBytes: number, defaultTtlSeconds: number, minTtlSeconds: number, maxTtlSeconds: number }>
+  readonly encryption: Readonly<{ key?: string, previousKeys: readonly string[] }>
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** The floor the product promises: a secret stays readable at least 5 minutes. */
+export const PROMISED_MIN_TTL_SECONDS = 300
+
+/** Parses the environment; throws ConfigError with one line naming the variable at fault. */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {}
+  for (const name of Object.keys(EnvSchema.properties)) {
+    const value = env[name]
+    if (value !== undefined && value !== '') raw[name] = value
+  }
+  const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw))
+  const firstError = Value.Errors(EnvSchema, converted).First()
+  if (firstError !== undefined) {
+    const name = firstError.path.replace(/^\//, '')
+    throw new ConfigError(`${name}=${JSON.stringify(raw[name] ?? '')} is invalid: ${firstError.message} (${describe(name)})`)
+  }
+  const e = converted as Env
+  return Object.freeze({
+    database: Object.freeze({
+      ...(e.POSTGRES_HOST === undefined ? {} : { host: e.POSTGRES_HOST }),
+      ...optional('password', e.POSTGRES_PASSWORD ?? readSecretFile('POSTGRES_PASSWORD_FILE', e.POSTGRES_PASSWORD_FILE)),
+      port: e.POSTGRES_PORT,
+      database: e.POSTGRES_DB,
+      user: e.POSTGRES_USER,
+      poolSize: e.POSTGRES_POOL_SIZE
+    }),
+    http: Object.freeze({ port: e.PORT, host: e.HOST, trustProxy: parseTrustProxy(e.TRUST_PROXY) }),
+    dataDir: resolve(e.DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+    functions: e.FUNCTIONS,
+    runWorker: e.RUN_WORKER === 'true',
+    purgeBatchSize: e.PURGE_BATCH_SIZE,
+    secret: Object.freeze(checkTtlBounds(e)),
+    encryption: Object.freeze({
+      ...optional('key', e.ENCRYPTION_KEY ?? readSecretFile('ENCRYPTION_KEY_FILE', e.ENCRYPTION_KEY_FILE)),
+      previousKeys: Object.freeze((e.ENCRYPTION_KEYS_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''))
+    })
+  })
+}
+
+function checkTtlBounds (e: Env): Config['secret'] {
+  const bounds = {
+    maxBytes: e.SECRET_MAX_BYTES,
+    defaultTtlSeconds: e.SECRET_DEFAULT_TTL_SECONDS,
+    minTtlSeconds: e.SECRET_MIN_TTL_SECONDS,
+    maxTtlSeconds: e.SECRET_MAX_TTL_SECONDS
+  }
+  if (bounds.minTtlSeconds > bounds.maxTtlSeconds) {
+    throw new ConfigError(`SECRET_MIN_TTL_SECONDS=${bounds.minTtlSeconds} is larger than SECRET_MAX_TTL_SECONDS=${bounds.maxTtlSeconds}`)
+  }
+  if (bounds.defaultTtlSeconds < bounds.minTtlSeconds || bounds.defaultTtlSeconds > bounds.maxTtlSeconds) {
+    throw new ConfigError(`SECRET_DEFAULT_TTL_SECONDS=${bounds.defaultTtlSeconds} is outside [SECRET_MIN_TTL_SECONDS, SECRET_MAX_TTL_SECONDS] = [${bounds.minTtlSeconds}, ${bounds.maxTtlSeconds}]`)
+  }
+  return bounds
+}
+
+/** Warnings the entry point logs once the logger exists. */
+export function configWarnings (config: Config): string[] {
+  const warnings: string[] = []
+  if (config.secret.minTtlSeconds < PROMISED_MIN_TTL_SECONDS) {
+    warnings.push(`SECRET_MIN_TTL_SECONDS=${config.secret.minTtlSeconds} is below ${PROMISED_MIN_TTL_SECONDS}: secrets may expire sooner than the 5 minutes Burnlink promises (meant for tests only)`)
+  }
+  if (config.http.trustProxy === true) {
+    warnings.push('TRUST_PROXY=true trusts X-Forwarded-For from any peer: audit IPs can be spoofed unless every request passes a proxy you run')
+  }
+  return warnings
+}
+
+function parseTrustProxy (value: string): TrustProxy {
+  if (value === 'false') return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) return Number(value)
+  const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const address = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/
+  const bad = list.find((entry) => !address.test(entry))
+  if (list.length === 0 || bad !== undefined) {
+    throw new ConfigError(`TRUST_PROXY=${JSON.stringify(value)} is invalid: expected false, true, a hop count or comma-separated IPs/CIDRs (${bad ?? 'empty list'})`)
+  }
+  return list
+}
+
+function readSecretFile (name: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined
+  try {
+    return readFileSync(path, 'utf8').trim()
+  } catch (err) {
+    throw new ConfigError(`${name}=${JSON.stringify(path)} cannot be read: ${(err as Error).message}`)
+  }
+}
+
+function optional<K extends string, V> (key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
+}
+
+function describe (name: string): string {
+  const schema = (EnvSchema.properties as Record<string, { description?: string }>)[name]
+  return schema?.description ?? 'unknown variable'
+}

@@ -1,0 +1,43 @@
+// Starts the embedded PostgreSQL (PGlite in a worker thread) when no POSTGRES_HOST is configured.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+
+export interface EmbeddedDatabase {
+  readonly host: string
+  readonly port: number
+  readonly dataDir: string
+  stop: () => Promise<void>
+}
+
+export async function startEmbedded (dataDir: string, maxConnections: number): Promise<EmbeddedDatabase> {
+  const pgDir = join(dataDir, 'pglite')
+  mkdirSync(pgDir, { recursive: true, mode: 0o700 })
+  const worker = new Worker(new URL('./embedded-worker.ts', import.meta.url), {
+    workerData: { dataDir: pgDir, maxConnections }
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject)
+    worker.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited during start-up (code ${code})`)))
+    worker.once('message', (message: { type: string, port: number }) => resolve(message.port))
+  })
+  worker.removeAllListeners('exit')
+  worker.removeAllListeners('error')
+  let stopping: Promise<void> | undefined
+  return {
+    host: '127.0.0.1',
+    port,
+    dataDir: pgDir,
+    stop: async () => {
+      stopping ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => { void worker.terminate().then(() => resolve()) }, 10_000)
+        worker.once('message', () => {
+          clearTimeout(timer)
+          void worker.terminate().then(() => resolve())
+        })
+        worker.postMessage({ type: 'stop' })
+      })
+      await stopping
+    }
+  }
+}

@@ -1,0 +1,19 @@
+// The error catalogue: every error a client can see, with its stable code and status.
+import createError from '@fastify/error'
+
+export const SecretNotFound = createError('SECRET_NOT_FOUND', 'No secret exists for this key: it was never created, was already revealed, was deleted, or has expired', 404)
+export const SecretTooLarge = createError('SECRET_TOO_LARGE', 'The secret is %d bytes of UTF-8; the limit is %d bytes', 413)
+export const SecretTtlOutOfRange = createError('SECRET_TTL_OUT_OF_RANGE', '%s', 400)
+export const PassphraseRequired = createError('SECRET_PASSPHRASE_REQUIRED', 'This secret is protected by a passphrase: send it as {"passphrase": "..."} or in the X-Passphrase header', 403)
+export const PassphraseWrong = createError('SECRET_PASSPHRASE_WRONG', 'The passphrase does not match; the secret was not deleted', 403)
+export const PassphraseConflict = createError('REQUEST_PASSPHRASE_CONFLICT', 'The X-Passphrase header and the body\'s passphrase differ; send one of them', 400)
+export const RouteNotFound = createError('ROUTE_NOT_FOUND', 'There is no such endpoint; see /docs for the API', 404)
+export const ServiceBusy = createError('SERVICE_BUSY', 'The server is busy; retry shortly', 503)
+export const DatabaseUnavailable = createError('SERVICE_DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly', 503)
+
+export interface ErrorBody {
+  statusCode: number
+  code: string
+  error: string
+  message: string
+}

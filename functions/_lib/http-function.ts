@@ -1,0 +1,21 @@
+// What a function module exports: a name and a plugin that registers its one route.
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.ts'
+import type { Keyring } from './crypto.ts'
+import type { HashPool } from './passphrase.ts'
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>
+
+/** What the host hands every function; functions never read process.env or import each other. */
+export interface FunctionDeps {
+  readonly config: Config
+  readonly keys: Keyring
+  readonly hashPool: HashPool
+}
+
+export interface HttpFunction {
+  /** kebab-case verb-noun, used everywhere: FUNCTIONS=, compose service, nginx upstream, logs. */
+  readonly name: string
+  readonly plugin: (app: App, deps: FunctionDeps) => Promise<void>
+}

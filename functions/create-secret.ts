@@ -1,0 +1,87 @@
+// POST /secret — encrypts a secret, stores it until its TTL, returns the only key that reveals it.
+import { Type, type Static } from '@sinclair/typebox'
+import { auditContext } from './_lib/audit.ts'
+import { seal } from './_lib/crypto.ts'
+import { SecretTooLarge, SecretTtlOutOfRange } from './_lib/errors.ts'
+import type { HttpFunction } from './_lib/http-function.ts'
+import { hashPassphrase } from './_lib/passphrase.ts'
+import { commonErrors } from './_lib/schemas.ts'
+import { newToken } from './_lib/token.ts'
+import { Passphrase, requireWellFormed } from './_lib/text.ts'
+
+const route = { method: 'POST', url: '/secret' } as const
+
+const CreateSecretReply = Type.Object({
+  secret_key: Type.String({ description: 'Reveals the secret once: GET /secret/{secret_key}. Not stored by the server.', examples: ['pR8Yq1ZkN3mV0sX7cT2uW9eB4hJ6gL5aD1fK8nQ3rSw'] }),
+  expires_at: Type.String({ format: 'date-time', description: 'When the secret is destroyed if nobody reads it', examples: ['2026-11-26T09:00:00.000Z'] })
+}, { additionalProperties: false })
+
+const createSecret: HttpFunction = {
+  name: 'create-secret',
+  plugin: async (app, { config, keys, hashPool }) => {
+    const limits = config.secret
+    const CreateSecretBody = Type.Object({
+      secret: Type.String({ minLength: 1, description: `The text to share, at most ${limits.maxBytes} bytes of UTF-8`, examples: ['correct horse battery staple'] }),
+      passphrase: Type.Optional(Type.String({ ...Passphrase, description: 'If set, DELETE must present it' })),
+      ttl_seconds: Type.Optional(Type.Integer({
+        description: `Seconds until the secret is destroyed unread: ${limits.minTtlSeconds} to ${limits.maxTtlSeconds}, default ${limits.defaultTtlSeconds}`,
+        examples: [3600]
+      }))
+    }, { additionalProperties: false, examples: [{ secret: 'correct horse battery staple', passphrase: 'tr0ub4dor', ttl_seconds: 3600 }] })
+
+    app.route({
+      ...route,
+      schema: {
+        tags: ['secret'],
+        summary: 'Store a secret',
+        description: 'Encrypts the secret and returns the key that reveals it exactly once.',
+        body: CreateSecretBody,
+        response: { 201: CreateSecretReply, ...commonErrors(400, 413, 415, 503) }
+      },
+      async handler (request, reply) {
+        const body: Static<typeof CreateSecretBody> = request.body
+        requireWellFormed('secret', body.secret)
+        if (body.passphrase !== undefined) requireWellFormed('passphrase', body.passphrase)
+        const size = Buffer.byteLength(body.secret, 'utf8')
+        if (size > limits.maxBytes) throw new SecretTooLarge(size, limits.maxBytes)
+        const ttl = body.ttl_seconds ?? limits.defaultTtlSeconds
+        if (ttl < limits.minTtlSeconds) {
+          throw new SecretTtlOutOfRange(`ttl_seconds must be at least ${limits.minTtlSeconds}: every secret stays available at least ${describeSeconds(limits.minTtlSeconds)} after creation`)
+        }
+        if (ttl > limits.maxTtlSeconds) {
+          throw new SecretTtlOutOfRange(`ttl_seconds must be at most ${limits.maxTtlSeconds} (${describeSeconds(limits.maxTtlSeconds)})`)
+        }
+
+        const token = newToken()
+        const passphraseHash = body.passphrase === undefined ? null : await hashPassphrase(hashPool, body.passphrase)
+        const ciphertext = seal(body.secret, token, keys)
+        const who = auditContext(request)
+        const details = { ttl_seconds: ttl, passphrase: passphraseHash !== null, size_bytes: size }
+        // One statement: the secret never exists without its 'created' audit row.
+        const [row] = await app.sql<{ expires_at: Date }[]>`
+          with stored as (
+            insert into secret (id, ref, ciphertext, passphrase_hash, expires_at)
+            values (${token.id}, ${token.ref}, ${ciphertext}, ${passphraseHash}, now() + make_interval(secs => ${ttl}))
+            returning ref, expires_at
+          ), logged as (
+            insert into audit_log (event, secret_ref, client_ip, user_agent, request_id, details)
+            select 'created', ref, ${who.client_ip}, ${who.user_agent}, ${who.request_id}, ${app.sql.json(details)}
+            from stored
+          )
+          select expires_at from stored`
+        if (row === undefined) throw new Error('insert returned no row')
+        reply.code(201)
+        return { secret_key: token.key, expires_at: row.expires_at.toISOString() }
+      }
+    })
+  }
+}
+
+function describeSeconds (seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} day${seconds === 86_400 ? '' : 's'}`
+  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`
+  if (seconds % 60 === 0) return `${seconds / 60} minute${seconds === 60 ? '' : 's'}`
+  return `${seconds} second${seconds === 1 ? '' : 's'}`
+}
+
+export default createSecret

@@ -1,0 +1,23 @@
+// The registry: every deployable function, and the choice of which ones a process serves.
+import createSecret from './create-secret.ts'
+import deleteSecret from './delete-secret.ts'
+import health from './health.ts'
+import readSecret from './read-secret.ts'
+import { ConfigError } from './_lib/config.ts'
+import type { HttpFunction } from './_lib/http-function.ts'
+
+export const ALL_FUNCTIONS: readonly HttpFunction[] = [createSecret, readSecret, deleteSecret, health]
+
+/**
+ * 'all', or a comma-separated list such as 'read-secret'. Health is always served: every
+ * process needs /healthz and /readyz for its orchestrator.
+ */
+export function pick (selection: string): HttpFunction[] {
+  if (selection.trim() === 'all') return [...ALL_FUNCTIONS]
+  const names = selection.split(',').map((name) => name.trim()).filter((name) => name !== '')
+  const unknown = names.filter((name) => !ALL_FUNCTIONS.some((fn) => fn.name === name))
+  if (unknown.length > 0) {
+    throw new ConfigError(`FUNCTIONS names unknown function(s) ${unknown.join(', ')}; known: all, ${ALL_FUNCTIONS.map((fn) => fn.name).join(', ')}`)
+  }
+  return ALL_FUNCTIONS.filter((fn) => fn.name === 'health' || names.includes(fn.name))
+}

@@ -1,0 +1,43 @@
+// The scheduled job: deletes expired secrets in bounded batches, one 'expired' audit row each.
+import type { Sql } from './_lib/db.ts'
+
+export const PURGE_QUEUE = 'purge-expired'
+export const PURGE_CRON = '* * * * *'
+
+export interface PurgeResult { purged: number, batches: number }
+
+/**
+ * Each batch is one statement (delete + audit), so a row never disappears without its record.
+ * `skip locked` lets a reader or a second purger take other rows without waiting; the batch cap
+ * bounds one run, and the next minute's run continues.
+ */
+export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 100): Promise<PurgeResult> {
+  let purged = 0
+  let batches = 0
+  while (batches < maxBatches) {
+    const [row] = await sql<{ count: number }[]>`
+      with doomed as (
+        select id
+        from secret
+        where expires_at <= now()
+        order by expires_at
+        limit ${batchSize}
+        for update skip locked
+      ), gone as (
+        delete from secret
+        using doomed
+        where secret.id = doomed.id
+        returning secret.ref, secret.created_at, secret.expires_at
+      ), logged as (
+        insert into audit_log (event, secret_ref, details)
+        select 'expired', ref, jsonb_build_object('expired_at', expires_at, 'lifetime_seconds', round(extract(epoch from expires_at - created_at)))
+        from gone
+      )
+      select count(*)::int as count from gone`
+    const count = row?.count ?? 0
+    purged += count
+    batches++
+    if (count < batchSize) break
+  }
+  return { purged, batches }
+}
