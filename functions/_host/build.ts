@@ -33,7 +33,7 @@ export interface HostOptions {
 export async function buildHost (options: HostOptions): Promise<App> {
   const { config, keys, functions } = options
   const app = Fastify({
-    loggerInstance: options.logger ?? pino(loggerOptions(config.logLevel, options.logStream)),
+    loggerInstance: options.logger ?? (options.logStream === undefined ? pino(loggerOptions(config.logLevel)) : pino(loggerOptions(config.logLevel), options.logStream)),
     // Fastify's request log prints req.url, and the URL is the capability: we log our own line.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
@@ -43,6 +43,8 @@ export async function buildHost (options: HostOptions): Promise<App> {
     bodyLimit: config.secret.maxBytes * 6 + 16 * 1024,
     ajv: AJV_OPTIONS,
     return503OnClosing: true,
+    // Long keys must reach the handler, which answers any malformed key with the same 404.
+    routerOptions: { maxParamLength: 2048 },
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return
       const body = JSON.stringify({ statusCode: 400, code: 'REQUEST_INVALID', error: 'Bad Request', message: 'Malformed HTTP request' })

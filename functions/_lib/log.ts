@@ -1,6 +1,5 @@
 // Logger settings: the request URL holds the secret key, so it is never logged; bodies never are.
 import type { FastifyBaseLogger, FastifyRequest, FastifyServerOptions } from 'fastify'
-import type { DestinationStream } from 'pino'
 
 export type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined | FastifyBaseLogger>
 
@@ -9,10 +8,9 @@ export function routeOf (request: FastifyRequest): string {
   return request.routeOptions.url ?? '(no route)'
 }
 
-export function loggerOptions (level: string, stream?: DestinationStream): LoggerOptions {
+export function loggerOptions (level: string): LoggerOptions {
   return {
     level,
-    ...(stream === undefined ? {} : { stream }),
     // Belt and braces: nothing Burnlink logs carries these, and nothing else may either.
     redact: {
       paths: ['secret', 'passphrase', 'secret_key', 'body', 'req.headers', 'headers', '*.secret', '*.passphrase', '*.secret_key', 'url', 'req.url'],

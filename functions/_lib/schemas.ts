@@ -3,7 +3,6 @@ import { Type, type Static } from '@sinclair/typebox'
 
 export const SecretKeyParams = Type.Object({
   secret_key: Type.String({
-    maxLength: 256,
     description: 'The key returned by POST /secret (43 URL-safe characters). A malformed key is answered like an unknown one.',
     examples: ['pR8Yq1ZkN3mV0sX7cT2uW9eB4hJ6gL5aD1fK8nQ3rSw']
   })
