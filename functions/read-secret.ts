@@ -18,6 +18,8 @@ const readSecret: HttpFunction = {
   plugin: async (app, { keys }) => {
     app.route({
       ...route,
+      // Fastify would answer HEAD by running this handler: a link preview's HEAD would burn the secret.
+      exposeHeadRoute: false,
       schema: {
         tags: ['secret'],
         summary: 'Reveal a secret (once)',

@@ -39,3 +39,13 @@ test('malformed keys get the same 404 without a database query', async (t) => {
     assert.equal(res.json().code, 'SECRET_NOT_FOUND')
   }
 })
+
+test('HEAD /secret/:key does not consume the secret (link previews send HEAD)', async (t) => {
+  const { app } = await startTestApp(t)
+  const { secret_key: key } = await createSecret(app, { secret: 'still here' })
+  const head = await app.inject({ method: 'HEAD', url: `/secret/${key}` })
+  assert.equal(head.statusCode, 404)
+  const get = await app.inject({ method: 'GET', url: `/secret/${key}` })
+  assert.equal(get.statusCode, 200)
+  assert.equal(get.json().secret, 'still here')
+})
