@@ -33,12 +33,14 @@ const deleteSecret: HttpFunction = {
         description: 'Destroys the secret. If it was created with a passphrase, the request must carry it; a missing or wrong passphrase leaves the secret readable.',
         params: SecretKeyParams,
         headers: DeleteSecretHeaders,
-        body: Type.Optional(DeleteSecretBody),
+        body: DeleteSecretBody,
         response: { 200: DeleteSecretReply, ...commonErrors(400, 403, 404, 413, 415, 503) }
       },
+      // Most DELETEs carry no body at all: validate that as an empty object.
+      preValidation: async (request) => { request.body ??= {} },
       async handler (request) {
-        const body: Static<typeof DeleteSecretBody> | undefined = request.body
-        const passphrase = requestPassphrase(request, body?.passphrase)
+        const body: Static<typeof DeleteSecretBody> = request.body
+        const passphrase = requestPassphrase(request, body.passphrase)
         const token = parseToken(request.params.secret_key)
         if (token === undefined) throw new SecretNotFound()
         const who = auditContext(request)

@@ -116,5 +116,5 @@ export interface AuditRow {
 }
 
 export async function auditRows (app: App): Promise<AuditRow[]> {
-  return await app.sql<AuditRow[]>`select event, secret_ref, host(client_ip) as client_ip, user_agent, request_id, details from audit_log order by id`
+  return [...await app.sql<AuditRow[]>`select event, secret_ref, host(client_ip) as client_ip, user_agent, request_id, details from audit_log order by id`]
 }

@@ -54,6 +54,8 @@ export async function buildHost (options: HostOptions): Promise<App> {
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // The API speaks JSON only: anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
   app.addSchema(ErrorReply)
   addHttpHooks(app)
   app.setErrorHandler(handleError)

@@ -1,0 +1,51 @@
+// Expiry: expired secrets are never returned, are removed on access, and by the purge job.
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from 'node:test'
+import { purgeExpired } from '../functions/purge-expired.ts'
+import { auditRows, createSecret, startTestApp } from './helper.ts'
+
+const shortLived = { SECRET_MIN_TTL_SECONDS: '1' }
+
+test('an expired secret is a 404 on read and on delete, and reading it records it as expired', async (t) => {
+  const { app } = await startTestApp(t, { env: shortLived })
+  const gone = await createSecret(app, { secret: 'short', ttl_seconds: 1 })
+  const kept = await createSecret(app, { secret: 'long', ttl_seconds: 600 })
+  await sleep(1200)
+  assert.equal((await app.inject({ method: 'DELETE', url: `/secret/${gone.secret_key}` })).statusCode, 404)
+  assert.equal((await app.inject({ method: 'GET', url: `/secret/${gone.secret_key}` })).statusCode, 404)
+  assert.equal((await app.inject({ method: 'GET', url: `/secret/${kept.secret_key}` })).statusCode, 200)
+  const [{ count }] = await app.sql<[{ count: number }]>`select count(*)::int as count from secret`
+  assert.equal(count, 0, 'the expired row was removed when it was met')
+  assert.deepEqual((await auditRows(app)).map((r) => r.event).sort(), ['created', 'created', 'expired', 'revealed'])
+})
+
+test('purgeExpired deletes expired rows in bounded batches with one expired audit row each', async (t) => {
+  const { app } = await startTestApp(t, { env: shortLived })
+  for (let i = 0; i < 5; i++) await createSecret(app, { secret: `s${i}`, ttl_seconds: 1 })
+  const live = await createSecret(app, { secret: 'live', ttl_seconds: 600 })
+  await sleep(1200)
+  const result = await purgeExpired(app.sql, 2)
+  assert.deepEqual(result, { purged: 5, batches: 3 })
+  const rows = await auditRows(app)
+  const expired = rows.filter((r) => r.event === 'expired')
+  assert.equal(expired.length, 5)
+  assert.equal(new Set(expired.map((r) => r.secret_ref)).size, 5)
+  assert.ok(expired.every((r) => r.client_ip === null && typeof r.details.lifetime_seconds === 'number'))
+  assert.deepEqual(await purgeExpired(app.sql, 2), { purged: 0, batches: 1 })
+  assert.equal((await app.inject({ method: 'GET', url: `/secret/${live.secret_key}` })).statusCode, 200)
+})
+
+test('purgeExpired stops after maxBatches, leaving the rest for the next run', async (t) => {
+  const { app } = await startTestApp(t, { env: shortLived })
+  for (let i = 0; i < 4; i++) await createSecret(app, { secret: `s${i}`, ttl_seconds: 1 })
+  await sleep(1200)
+  assert.deepEqual(await purgeExpired(app.sql, 1, 2), { purged: 2, batches: 2 })
+  assert.deepEqual(await purgeExpired(app.sql, 10), { purged: 2, batches: 1 })
+})
+
+test('with the worker on, pg-boss holds one every-minute purge schedule', async (t) => {
+  const { app } = await startTestApp(t, { runWorker: true })
+  const schedules = await app.sql<{ name: string, cron: string }[]>`select name, cron from pgboss.schedule`
+  assert.deepEqual(schedules.map((s) => ({ ...s })), [{ name: 'purge-expired', cron: '* * * * *' }])
+})
