@@ -1,0 +1,25 @@
+-- The full history of one secret: every audit event of one secret_ref, oldest first.
+--
+-- Run:   scripts/psql.sh secret-history -v ref=3f9c0e8a1b2d4c6e8f0a1b2c
+--        psql -f db/admin/secret-history.sql -v ref=3f9c0e8a1b2d4c6e8f0a1b2c
+-- The ref is in every audit row (and in usage reports); it cannot be turned back into the key.
+-- Role: burnlink_audit_reader is enough (read-only).
+
+\set ON_ERROR_STOP on
+\if :{?ref}
+\else
+  -- An error (psql exits with status 3), so that scripts notice the missing argument.
+  do $$ begin raise exception 'secret-history needs the secret_ref: -v ref=<24 hex characters>'; end $$;
+\endif
+
+select
+  occurred_at,
+  event,
+  client_ip,
+  user_agent,
+  request_id,
+  details
+from audit_log
+where secret_ref = :'ref'
+order by occurred_at, id;
+
