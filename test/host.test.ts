@@ -1,0 +1,70 @@
+// The host: subsets of functions, the OpenAPI document, readiness, restarts.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { pick } from '../functions/index.ts'
+import { createSecret, createTestDatabase, startTestApp } from './helper.ts'
+
+test('FUNCTIONS=read-secret mounts only that function (and health), while /openapi.json still describes the whole API', async (t) => {
+  const { app } = await startTestApp(t, { functions: pick('read-secret') })
+  const create = await app.inject({ method: 'POST', url: '/secret', payload: { secret: 'x' } })
+  assert.equal(create.statusCode, 404)
+  assert.equal(create.json().code, 'ROUTE_NOT_FOUND')
+  assert.equal((await app.inject({ method: 'GET', url: `/secret/${'A'.repeat(43)}` })).json().code, 'SECRET_NOT_FOUND')
+  assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
+  const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/healthz', '/readyz', '/secret', '/secret/{secret_key}'])
+})
+
+test('the OpenAPI document describes every operation, its examples and every error response', async (t) => {
+  const { app } = await startTestApp(t)
+  const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+  assert.match(doc.openapi, /^3\./)
+  const create = doc.paths['/secret'].post
+  assert.deepEqual(Object.keys(create.responses).sort(), ['201', '400', '413', '415', '503'])
+  assert.ok(create.requestBody.content['application/json'].schema.properties.ttl_seconds.description.includes('300'))
+  const read = doc.paths['/secret/{secret_key}'].get
+  assert.deepEqual(Object.keys(read.responses).sort(), ['200', '404', '503'])
+  const del = doc.paths['/secret/{secret_key}'].delete
+  assert.deepEqual(Object.keys(del.responses).sort(), ['200', '400', '403', '404', '413', '415', '503'])
+  assert.equal(doc.paths['/secret/{secret_key}'].head, undefined, 'no HEAD route that would burn secrets')
+  const text = JSON.stringify(doc)
+  assert.ok(text.includes('"examples"'), 'examples are present')
+  assert.ok(text.includes('SECRET_NOT_FOUND'))
+})
+
+test('/docs serves Swagger UI from this host only', async (t) => {
+  const { app } = await startTestApp(t)
+  const page = await app.inject({ method: 'GET', url: '/docs/' })
+  assert.equal(page.statusCode, 200)
+  assert.match(page.headers['content-type'] ?? '', /text\/html/)
+  const external = page.body.match(/(src|href)="(https?:)?\/\/[^"]+"/g)
+  assert.equal(external, null, 'no asset from another host')
+  const init = await app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' })
+  assert.equal(init.statusCode, 200)
+  // The only remote request Swagger UI makes by default is the validator badge: switched off.
+  assert.match(init.body, /validatorUrl"?:\s*null/)
+})
+
+test('/readyz says 503 when the database does not answer', async (t) => {
+  const { app } = await startTestApp(t)
+  const ready = await app.inject({ method: 'GET', url: '/readyz' })
+  assert.equal(ready.statusCode, 200)
+  assert.equal(ready.json().status, 'ready')
+  await app.sql.end()
+  const down = await app.inject({ method: 'GET', url: '/readyz' })
+  assert.equal(down.statusCode, 503)
+  assert.equal(down.json().status, 'unavailable')
+  assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'liveness does not depend on the database')
+})
+
+test('a restarted service still reveals the secrets stored before the restart', async (t) => {
+  const database = await createTestDatabase()
+  t.after(database.drop)
+  const first = await startTestApp(t, { database })
+  const { secret_key: key } = await createSecret(first.app, { secret: 'survives a restart' })
+  await first.app.close()
+  const second = await startTestApp(t, { database })
+  const res = await second.app.inject({ method: 'GET', url: `/secret/${key}` })
+  assert.equal(res.statusCode, 200)
+  assert.equal(res.json().secret, 'survives a restart')
+})
