@@ -1,0 +1,14 @@
+// `npm run openapi [file]`: writes the OpenAPI document (default docs/openapi.json) without a database.
+import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { openApiDocument } from '../functions/_host/docs.ts'
+import { ALL_FUNCTIONS } from '../functions/index.ts'
+import { loadConfig } from '../functions/_lib/config.ts'
+import { keyring, masterKey } from '../functions/_lib/crypto.ts'
+import { HashPool } from '../functions/_lib/passphrase.ts'
+
+const out = process.argv[2] ?? 'docs/openapi.json'
+// Building the document registers routes only; the key is never used.
+const deps = { config: loadConfig(), keys: keyring(masterKey(randomBytes(32))), hashPool: new HashPool() }
+writeFileSync(out, JSON.stringify(await openApiDocument(ALL_FUNCTIONS, deps), null, 2) + '\n')
+process.stdout.write(`wrote ${out}\n`)
