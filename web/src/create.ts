@@ -1,0 +1,103 @@
+// The create page: encrypt in the browser, POST only the envelope, show the link with its #key.
+import { ApiError, NETWORK_ERROR, request, type Created, type WebConfig } from './api.ts'
+import { byId, showError, showView, wireCopyButtons } from './dom.ts'
+import { formatDuration, formatTime, initLocale, onLocaleChange, show, t } from './i18n.ts'
+import { renderQr } from './qr.ts'
+import { maxPlaintextBytes, seal } from './zk.ts'
+
+// Offered lifetimes; those outside the server's bounds are dropped, the bounds themselves added.
+const TTL_PRESETS = [300, 900, 3600, 4 * 3600, 86_400, 3 * 86_400, 7 * 86_400, 30 * 86_400]
+
+const form = byId('create-form', HTMLFormElement)
+const secretField = byId('secret', HTMLTextAreaElement)
+const sizeHint = byId('secret-size', HTMLParagraphElement)
+const passphraseField = byId('passphrase', HTMLInputElement)
+const requireRow = byId('require-row', HTMLDivElement)
+const requireBox = byId('require-passphrase', HTMLInputElement)
+const ttlSelect = byId('ttl', HTMLSelectElement)
+const submit = byId('create-submit', HTMLButtonElement)
+const createError = byId('create-error', HTMLParagraphElement)
+
+initLocale()
+wireCopyButtons()
+const config = await request<WebConfig>('GET', '/config.json')
+const maxBytes = maxPlaintextBytes(config.maxBytes)
+requireRow.hidden = !config.features.revealPassphrase
+fillTtlChoices()
+onLocaleChange(fillTtlChoices)
+show(sizeHint, () => t('create.size', { used: byteLength(secretField.value), max: maxBytes }))
+secretField.addEventListener('input', () => {
+  sizeHint.textContent = t('create.size', { used: byteLength(secretField.value), max: maxBytes })
+  sizeHint.classList.toggle('over', byteLength(secretField.value) > maxBytes)
+})
+form.addEventListener('submit', (event) => {
+  event.preventDefault()
+  void create()
+})
+byId('another', HTMLButtonElement).addEventListener('click', () => {
+  form.reset()
+  secretField.dispatchEvent(new Event('input'))
+  fillTtlChoices()
+  showView(byId('create-view', HTMLElement))
+  secretField.focus()
+})
+
+function fillTtlChoices (): void {
+  const chosen = ttlSelect.value === '' ? config.defaultTtlSeconds : Number(ttlSelect.value)
+  const choices = new Set([config.minTtlSeconds, config.defaultTtlSeconds, config.maxTtlSeconds])
+  for (const seconds of TTL_PRESETS) if (seconds > config.minTtlSeconds && seconds < config.maxTtlSeconds) choices.add(seconds)
+  ttlSelect.replaceChildren(...[...choices].sort((a, b) => a - b).map((seconds) => new Option(formatDuration(seconds), String(seconds), seconds === config.defaultTtlSeconds, seconds === chosen)))
+}
+
+async function create (): Promise<void> {
+  const secret = secretField.value
+  const passphrase = passphraseField.value
+  const requirePassphrase = config.features.revealPassphrase && requireBox.checked
+  if (secret === '') return fail(t('create.error.empty'), secretField)
+  if (byteLength(secret) > maxBytes) return fail(t('create.error.tooLarge', { max: maxBytes }), secretField)
+  if (requirePassphrase && passphrase === '') return fail(t('create.error.requirePassphrase'), passphraseField)
+  showError(createError, undefined)
+  submit.disabled = true
+  show(submit, () => t('create.busy'))
+  try {
+    const sealed = await seal(secret)
+    const created = await request<Created>('POST', '/secret', {
+      body: {
+        secret: sealed.envelope,
+        ttl_seconds: Number(ttlSelect.value),
+        ...(passphrase === '' ? {} : { passphrase }),
+        ...(requirePassphrase ? { reveal_requires_passphrase: true } : {})
+      }
+    })
+    showResult(created, sealed.key, requirePassphrase)
+  } catch (err) {
+    fail(err instanceof ApiError && err.code === NETWORK_ERROR ? t('error.network') : t('error.server', { code: err instanceof ApiError ? err.code : String(err) }))
+  } finally {
+    submit.disabled = false
+    show(submit, () => t('create.submit'))
+  }
+}
+
+function showResult (created: Created, fragmentKey: string, requirePassphrase: boolean): void {
+  // The fragment (after #) is never sent in an HTTP request: only the link's holder can decrypt.
+  const link = `${location.origin}/s/${created.secret_key}#${fragmentKey}`
+  byId('link', HTMLInputElement).value = link
+  renderQr(byId('qr', HTMLElement), link)
+  show(byId('expires', HTMLParagraphElement), () => t('result.expires', { time: formatTime(created.expires_at) }))
+  byId('passphrase-note', HTMLParagraphElement).hidden = !requirePassphrase
+  const receiptBlock = byId('receipt-block', HTMLDivElement)
+  receiptBlock.hidden = created.receipt_key === undefined
+  if (created.receipt_key !== undefined) byId('receipt', HTMLInputElement).value = `${location.origin}/r/${created.receipt_key}`
+  // Nothing secret stays in the form once the link exists.
+  form.reset()
+  showView(byId('result-view', HTMLElement))
+}
+
+function fail (message: string, field?: HTMLElement): void {
+  showError(createError, message)
+  field?.focus()
+}
+
+function byteLength (text: string): number {
+  return new TextEncoder().encode(text).length
+}
