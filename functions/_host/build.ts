@@ -16,6 +16,7 @@ import { openApiDocument, registerDocs } from './docs.ts'
 import { handleError, handleNotFound } from './error-handler.ts'
 import { addHttpHooks, SECURITY_HEADERS } from './http-hooks.ts'
 import { jobsPlugin } from './jobs.ts'
+import { registerWeb } from './web.ts'
 
 export interface HostOptions {
   config: Config
@@ -67,6 +68,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
   for (const fn of functions) {
     await app.register(async (scope) => { await fn.plugin(scope, deps) }, { name: fn.name })
   }
+  await registerWeb(app, config)
   if (options.runWorker ?? config.runWorker) {
     await app.register(jobsPlugin, { purgeBatchSize: config.purgeBatchSize })
   }
