@@ -16,6 +16,7 @@ import { openApiDocument, registerDocs } from './docs.ts'
 import { handleError, handleNotFound } from './error-handler.ts'
 import { addHttpHooks, SECURITY_HEADERS } from './http-hooks.ts'
 import { jobsPlugin } from './jobs.ts'
+import { metricsPlugin } from './metrics.ts'
 import { registerWeb } from './web.ts'
 
 export interface HostOptions {
@@ -64,13 +65,14 @@ export async function buildHost (options: HostOptions): Promise<App> {
 
   const deps = { config, keys, hashPool: new HashPool() }
   await app.register(databasePlugin, { config, applicationName: options.applicationName ?? 'burnlink' })
+  await app.register(metricsPlugin, { token: config.metrics.token, poolSize: config.database.poolSize })
   await registerDocs(app, await openApiDocument(ALL_FUNCTIONS, deps))
   for (const fn of functions) {
     await app.register(async (scope) => { await fn.plugin(scope, deps) }, { name: fn.name })
   }
   await registerWeb(app, config)
   if (options.runWorker ?? config.runWorker) {
-    await app.register(jobsPlugin, { purgeBatchSize: config.purgeBatchSize })
+    await app.register(jobsPlugin, { purgeBatchSize: config.purgeBatchSize, onPurged: app.metrics.recordPurge })
   }
   return app
 }

@@ -2,11 +2,15 @@
 import fp from 'fastify-plugin'
 import { PgBoss } from 'pg-boss'
 import type { FastifyInstance } from 'fastify'
-import { PURGE_CRON, PURGE_QUEUE, purgeExpired } from '../purge-expired.ts'
+import { PURGE_CRON, PURGE_QUEUE, purgeExpired, type PurgeResult } from '../purge-expired.ts'
 
-export interface JobsOptions { purgeBatchSize: number }
+export interface JobsOptions {
+  purgeBatchSize: number
+  /** Told each finished purge (the metrics count expired secrets with it). */
+  onPurged?: (result: PurgeResult) => void
+}
 
-export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize }: JobsOptions) => {
+export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, onPurged }: JobsOptions) => {
   const db = app.database
   const boss = new PgBoss({
     host: db.host,
@@ -30,6 +34,7 @@ export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize }: Jo
   await boss.work(PURGE_QUEUE, { pollingIntervalSeconds: 15 }, async () => {
     const result = await purgeExpired(app.sql, purgeBatchSize)
     if (result.purged > 0) app.log.info(result, 'purged expired secrets')
+    onPurged?.(result)
   })
   app.addHook('onClose', async () => { await boss.stop({ graceful: true, timeout: 10_000 }) })
 }, { name: 'jobs', dependencies: ['database'] })

@@ -31,7 +31,8 @@ export const EnvSchema = Type.Object({
   SECRET_MAX_TTL_SECONDS: Int({ minimum: 1, maximum: 31_536_000, default: 604_800, description: 'longest allowed ttl_seconds' }),
   ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 1, description: 'master key: 32 bytes as 64 hex chars or base64' })),
   ENCRYPTION_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'file holding the master key' })),
-  ENCRYPTION_KEYS_PREVIOUS: Type.Optional(Type.String({ description: 'comma-separated older master keys, still accepted for reading' }))
+  ENCRYPTION_KEYS_PREVIOUS: Type.Optional(Type.String({ description: 'comma-separated older master keys, still accepted for reading' })),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'when set, GET /metrics requires Authorization: Bearer <this token>' }))
 })
 export type Env = Static<typeof EnvSchema>
 
@@ -54,6 +55,7 @@ export interface Config {
   readonly purgeBatchSize: number
   readonly secret: Readonly<{ maxBytes: number, defaultTtlSeconds: number, minTtlSeconds: number, maxTtlSeconds: number }>
   readonly encryption: Readonly<{ key?: string, previousKeys: readonly string[] }>
+  readonly metrics: Readonly<{ token?: string }>
 }
 
 export class ConfigError extends Error {
@@ -96,7 +98,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     encryption: Object.freeze({
       ...optional('key', e.ENCRYPTION_KEY ?? readSecretFile('ENCRYPTION_KEY_FILE', e.ENCRYPTION_KEY_FILE)),
       previousKeys: Object.freeze((e.ENCRYPTION_KEYS_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''))
-    })
+    }),
+    metrics: Object.freeze(optional('token', e.METRICS_TOKEN))
   })
 }
 
