@@ -18,18 +18,18 @@ const PAGES = ['create', 'reveal', 'receipt'] as const
 type Page = typeof PAGES[number]
 
 /** Serves the pages when `npm run build` has produced web/dist; otherwise says why there are none. */
-export async function registerWeb (app: App, config: Config): Promise<void> {
-  if (!existsSync(join(WEB_DIST, 'create.en.html'))) {
-    app.log.warn(`web UI not built (${WEB_DIST} is missing): run \`npm run build\`; the API works without it`)
+export async function registerWeb (app: App, config: Config, dist = WEB_DIST): Promise<void> {
+  if (!existsSync(join(dist, 'create.en.html'))) {
+    app.log.warn(`web UI not built (${dist} is missing): run \`npm run build\`; the API works without it`)
     return
   }
-  await app.register(async (scope) => { await webPlugin(scope, config) }, { name: 'web' })
+  await app.register(async (scope) => { await webPlugin(scope, config, dist) }, { name: 'web' })
 }
 
-async function webPlugin (app: App, config: Config): Promise<void> {
+async function webPlugin (app: App, config: Config, dist: string): Promise<void> {
   const html = new Map<string, string>()
   for (const page of PAGES) {
-    for (const lang of LANGUAGES) html.set(`${page}.${lang}`, readFileSync(join(WEB_DIST, `${page}.${lang}.html`), 'utf8'))
+    for (const lang of LANGUAGES) html.set(`${page}.${lang}`, readFileSync(join(dist, `${page}.${lang}.html`), 'utf8'))
   }
   // Scoped to this plugin, and registered after the host's hooks, so these headers win here only.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -37,7 +37,7 @@ async function webPlugin (app: App, config: Config): Promise<void> {
     void reply.header('x-frame-options', 'DENY')
     return payload
   })
-  await app.register(fastifyStatic, { root: join(WEB_DIST, 'assets'), prefix: '/assets/', decorateReply: false, index: false, etag: false, lastModified: false })
+  await app.register(fastifyStatic, { root: join(dist, 'assets'), prefix: '/assets/', decorateReply: false, index: false, etag: false, lastModified: false })
 
   const sendPage = (page: Page) => async (request: FastifyRequest, reply: FastifyReply) => {
     void reply.header('vary', 'accept-language')

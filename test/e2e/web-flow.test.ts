@@ -64,6 +64,7 @@ test('the pages follow the browser language, and the switcher changes it and rem
   const reader = await context.newPage()
   await reader.goto(link)
   await reader.getByRole('button', { name: 'Показать секрет' }).click()
+  await reader.locator('#secret-view').waitFor()
   assert.equal(await reader.locator('#secret-text').inputValue(), 'секрет по-русски')
   assert.match(await reader.locator('#secret-view .note').innerText(), /Секрет уничтожен на сервере/)
 
