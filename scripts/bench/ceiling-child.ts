@@ -1,0 +1,133 @@
+// The database ceiling: Burnlink's own create and reveal statements (copied from
+// functions/create-secret.ts and functions/read-secret.ts) driven through postgres.js with the
+// same concurrency as the HTTP load, and no HTTP. Runs as its own process, like the load generator.
+import { createHash, randomBytes } from 'node:crypto'
+import postgres from 'postgres'
+import type { ChildMessage, LoadResult } from './load-child.ts'
+import { summarizeLatency } from './stats.ts'
+
+export interface CeilingSpec {
+  host: string
+  port: number
+  user: string
+  database: string
+  statement: 'create' | 'reveal'
+  concurrency: number
+  poolSize: number
+  warmupSeconds: number
+  measureSeconds: number
+  /** Reveal: rows with id = sha256(int8send(n)) exist for n in [firstId, firstId + idCount). */
+  firstId?: number
+  idCount?: number
+}
+
+/** The row id the seeding SQL gives number n: sha256(int8send(n)). */
+export function ceilingId (n: number): Buffer {
+  const bytes = Buffer.alloc(8)
+  bytes.writeBigInt64BE(BigInt(n))
+  return createHash('sha256').update(bytes).digest()
+}
+
+async function run (spec: CeilingSpec): Promise<LoadResult> {
+  const sql = postgres({
+    host: spec.host,
+    port: spec.port,
+    username: spec.user,
+    database: spec.database,
+    max: spec.poolSize,
+    onnotice: () => {},
+    connection: { application_name: 'burnlink-ceiling' }
+  })
+  // A ciphertext of the real size; the database does not look inside it.
+  const ciphertext = randomBytes(1024 + 37)
+  const who = { client_ip: '127.0.0.1', user_agent: 'burnlink-bench', request_id: 'req-1' }
+  let next = spec.firstId ?? 0
+  const end = (spec.firstId ?? 0) + (spec.idCount ?? 0)
+
+  const create = async (): Promise<boolean> => {
+    const id = randomBytes(32)
+    const ref = id.toString('hex').slice(0, 24)
+    const details = { ttl_seconds: 86_400, passphrase: false, size_bytes: 1024 }
+    const [row] = await sql<{ expires_at: Date }[]>`
+      with stored as (
+        insert into secret (id, ref, ciphertext, passphrase_hash, expires_at)
+        values (${id}, ${ref}, ${ciphertext}, ${null}, now() + make_interval(secs => ${86_400}))
+        returning ref, expires_at
+      ), logged as (
+        insert into audit_log (event, secret_ref, client_ip, user_agent, request_id, details)
+        select 'created', ref, ${who.client_ip}, ${who.user_agent}, ${who.request_id}, ${sql.json(details)}
+        from stored
+      )
+      select expires_at from stored`
+    return row !== undefined
+  }
+  const reveal = async (): Promise<boolean | undefined> => {
+    if (next >= end) return undefined
+    const id = ceilingId(next++)
+    const [row] = await sql<{ ciphertext: Buffer | null }[]>`
+      with taken as (
+        delete from secret
+        where id = ${id}
+        returning ref, ciphertext, created_at, expires_at > now() as live
+      ), logged as (
+        insert into audit_log (event, secret_ref, client_ip, user_agent, request_id, details)
+        select
+          case when live then 'revealed' else 'expired' end,
+          ref, ${who.client_ip}, ${who.user_agent}, ${who.request_id},
+          jsonb_build_object('age_seconds', round(extract(epoch from now() - created_at)))
+        from taken
+      )
+      select case when live then ciphertext end as ciphertext from taken`
+    return row?.ciphertext != null
+  }
+  const operation = spec.statement === 'create' ? create : reveal
+
+  const window = async (seconds: number): Promise<{ ok: number, failed: number, latencies: Float64Array, elapsed: number }> => {
+    const deadline = performance.now() + seconds * 1000
+    const latencies: number[] = []
+    let ok = 0
+    let failed = 0
+    const started = performance.now()
+    const worker = async (): Promise<void> => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now()
+        const success = await operation()
+        if (success === undefined) return
+        if (success) {
+          ok++
+          latencies.push(performance.now() - t0)
+        } else {
+          failed++
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: spec.concurrency }, worker))
+    return { ok, failed, latencies: Float64Array.from(latencies), elapsed: (performance.now() - started) / 1000 }
+  }
+
+  if (spec.warmupSeconds > 0) await window(spec.warmupSeconds)
+  process.send?.({ type: 'measuring' } satisfies ChildMessage)
+  const measured = await window(spec.measureSeconds)
+  // The pool stays open until the process exits: the bench reads the backends' CPU time after
+  // this result arrives, and closing first would end them before that.
+  return {
+    workload: 'create',
+    seconds: measured.elapsed,
+    requests: measured.ok + measured.failed,
+    ok: measured.ok,
+    statuses: { 200: measured.ok, ...(measured.failed > 0 ? { 404: measured.failed } : {}) },
+    errors: 0,
+    timeouts: 0,
+    okPerSecond: measured.ok / measured.elapsed,
+    latencyMs: summarizeLatency(measured.latencies),
+    keysUsed: 0
+  }
+}
+
+process.on('message', (message: { type: 'run', spec: CeilingSpec }) => {
+  if (message.type !== 'run') return
+  run(message.spec).then(
+    (result) => { process.send?.({ type: 'result', result } satisfies ChildMessage, () => process.exit(0)) },
+    (err: unknown) => { process.send?.({ type: 'failed', message: String((err as Error).stack ?? err) } satisfies ChildMessage, () => process.exit(1)) }
+  )
+})

@@ -1,0 +1,169 @@
+// The load generator: a separate process running autocannon, driven by the bench over IPC.
+// A warm-up instance runs first and is discarded; then one measured instance reports.
+import { readFileSync, writeFileSync } from 'node:fs'
+import autocannon from 'autocannon'
+import { summarizeLatency, type LatencySummary } from './stats.ts'
+
+export type WorkloadName = 'bare' | 'create' | 'create-passphrase' | 'reveal' | 'pairs' | 'delete' | 'mixed'
+
+export interface Phase { seconds?: number, amount?: number }
+
+export interface LoadSpec {
+  url: string
+  workload: WorkloadName
+  connections: number
+  warmup: Phase
+  measure: Phase
+  /** Overall requests per second; unset = as fast as the server answers. */
+  rate?: number
+  keysFile?: string
+  /** Write the secret_key of every successful create here (seeding through the API). */
+  collectKeysFile?: string
+}
+
+export interface LoadResult {
+  workload: WorkloadName
+  seconds: number
+  requests: number
+  ok: number
+  /** Responses by status code, including 2xx. */
+  statuses: Record<string, number>
+  errors: number
+  timeouts: number
+  okPerSecond: number
+  latencyMs: LatencySummary
+  keysUsed: number
+}
+
+export type ChildMessage = { type: 'measuring' } | { type: 'result', result: LoadResult } | { type: 'failed', message: string }
+export type ParentMessage = { type: 'run', spec: LoadSpec } | { type: 'stop' }
+
+/** 1 KiB of text, the issue's reference secret. */
+export const SECRET_1KIB = 'x'.repeat(1024)
+const PASSPHRASE = 'correct horse battery staple'
+// Well-formed but never issued: what a reveal sends once the pre-created keys run out (a 404).
+const EXHAUSTED_KEY = 'A'.repeat(43)
+
+type Request = autocannon.Request
+type Context = Record<string, unknown>
+
+function requestsFor (spec: LoadSpec, nextKey: () => string, collect: ((key: string) => void) | undefined): Request[] {
+  const json = { 'content-type': 'application/json' }
+  const create = (passphrase: boolean): Request => ({
+    method: 'POST',
+    path: '/secret',
+    headers: json,
+    body: JSON.stringify(passphrase ? { secret: SECRET_1KIB, passphrase: PASSPHRASE } : { secret: SECRET_1KIB }),
+    ...(collect === undefined
+      ? {}
+      : { onResponse: (status: number, body: string) => { if (status === 201) collect((JSON.parse(body) as { secret_key: string }).secret_key) } })
+  })
+  const reveal = (): Request => ({ method: 'GET', path: '/secret/', setupRequest: (req: Request) => ({ ...req, path: `/secret/${nextKey()}` }) })
+  const remove = (): Request => ({ method: 'DELETE', path: '/secret/', setupRequest: (req: Request) => ({ ...req, path: `/secret/${nextKey()}` }) })
+  switch (spec.workload) {
+    case 'bare': return [{ method: 'GET', path: '/' }]
+    case 'create': return [create(false)]
+    case 'create-passphrase': return [create(true)]
+    case 'reveal': return [reveal()]
+    case 'delete': return [remove()]
+    case 'pairs': return [
+      {
+        ...create(false),
+        onResponse: (status: number, body: string, context: object) => {
+          (context as Context).key = status === 201 ? (JSON.parse(body) as { secret_key: string }).secret_key : EXHAUSTED_KEY
+        }
+      },
+      { method: 'GET', path: '/secret/', setupRequest: (req: Request, context: object) => ({ ...req, path: `/secret/${String((context as Context).key)}` }) }
+    ]
+    case 'mixed': {
+      // 20 requests per cycle: 10 creates, 9 reveals, 1 delete (50/45/5), interleaved.
+      const cycle: Request[] = []
+      for (let i = 0; i < 9; i++) cycle.push(create(false), reveal())
+      cycle.push(create(false), remove())
+      return cycle
+    }
+  }
+}
+
+let current: autocannon.Instance | undefined
+let stopRequested = false
+
+async function runPhase (spec: LoadSpec, phase: Phase, requests: Request[]): Promise<{ result: autocannon.Result, latencies: Float64Array }> {
+  let latencies = new Float64Array(1 << 16)
+  let count = 0
+  const options: autocannon.Options = {
+    url: spec.url,
+    connections: Math.min(spec.connections, phase.amount ?? Number.MAX_SAFE_INTEGER),
+    requests,
+    ...(phase.amount === undefined ? { duration: phase.seconds ?? 10 } : { amount: phase.amount }),
+    ...(spec.rate === undefined ? {} : { overallRate: spec.rate }),
+    timeout: 30
+  }
+  let instance: autocannon.Instance | undefined
+  const finished = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(options, (err, result) => { if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err))); else resolve(result) })
+  })
+  if (instance === undefined) throw new Error('autocannon did not start')
+  current = instance
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (statusCode < 200 || statusCode > 299) return
+    if (count === latencies.length) {
+      const grown = new Float64Array(latencies.length * 2)
+      grown.set(latencies)
+      latencies = grown
+    }
+    latencies[count++] = responseTime
+  })
+  const result = await finished
+  current = undefined
+  return { result, latencies: latencies.subarray(0, count) }
+}
+
+async function run (spec: LoadSpec): Promise<LoadResult> {
+  const keys = spec.keysFile === undefined ? [] : readFileSync(spec.keysFile, 'utf8').split('\n').filter((k) => k !== '')
+  let cursor = 0
+  const nextKey = (): string => cursor < keys.length ? keys[cursor++] as string : EXHAUSTED_KEY
+  const collected: string[] = []
+  const collect = spec.collectKeysFile === undefined ? undefined : (key: string) => { collected.push(key) }
+  const requests = requestsFor(spec, nextKey, collect)
+  if ((spec.warmup.seconds ?? 0) > 0 || (spec.warmup.amount ?? 0) > 0) {
+    const warm = await runPhase(spec, spec.warmup, requests)
+    // Stopping the warm-up abandons its in-flight requests, which the server still finishes: let
+    // that backlog drain before measuring (it matters for slow requests such as Argon2 hashing).
+    const p99 = summarizeLatency(warm.latencies).p99
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5000, Math.max(200, Number.isFinite(p99) ? p99 * 1.5 : 1000))))
+  }
+  const keysBefore = cursor
+  process.send?.({ type: 'measuring' } satisfies ChildMessage)
+  const started = performance.now()
+  const { result, latencies } = stopRequested ? { result: undefined, latencies: new Float64Array(0) } : await runPhase(spec, spec.measure, requests)
+  const seconds = (performance.now() - started) / 1000
+  if (spec.collectKeysFile !== undefined) writeFileSync(spec.collectKeysFile, collected.join('\n') + '\n')
+  const statuses: Record<string, number> = {}
+  for (const [code, stat] of Object.entries(result?.statusCodeStats ?? {})) statuses[code] = (stat as { count: number }).count
+  const ok = Object.entries(statuses).filter(([code]) => code.startsWith('2')).reduce((sum, [, n]) => sum + n, 0)
+  return {
+    workload: spec.workload,
+    seconds,
+    requests: Object.values(statuses).reduce((a, b) => a + b, 0),
+    ok,
+    statuses,
+    errors: result?.errors ?? 0,
+    timeouts: result?.timeouts ?? 0,
+    okPerSecond: ok / seconds,
+    latencyMs: summarizeLatency(latencies),
+    keysUsed: cursor - keysBefore
+  }
+}
+
+process.on('message', (message: ParentMessage) => {
+  if (message.type === 'stop') {
+    stopRequested = true
+    current?.stop()
+    return
+  }
+  run(message.spec).then(
+    (result) => { process.send?.({ type: 'result', result } satisfies ChildMessage, () => process.exit(0)) },
+    (err: unknown) => { process.send?.({ type: 'failed', message: String((err as Error).stack ?? err) } satisfies ChildMessage, () => process.exit(1)) }
+  )
+})

@@ -1,0 +1,206 @@
+// Turns results.json into report.md (tables, targets met / not met) and chart.svg; --publish
+// copies them into docs/benchmarks/ and docs/benchmarks.md.
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { WorkloadSummary } from './load.ts'
+import type { BenchResults } from './results.ts'
+import { round3, spread, type Spread } from './stats.ts'
+
+const fmt = (value: number | undefined, digits = 0): string => value === undefined || !Number.isFinite(value) ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const range = (s: Spread | undefined, digits = 0): string => s === undefined ? '–' : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+
+export interface Target { name: string, target: string, measured: string, met: boolean | undefined }
+
+export function evaluateTargets (r: BenchResults): Target[] {
+  const targets: Target[] = []
+  const ratio = (a: number | undefined, b: number | undefined): number | undefined => a === undefined || b === undefined || b === 0 ? undefined : a / b
+  const throughput = (name: string, workload: WorkloadSummary | undefined, ceiling: WorkloadSummary | undefined): void => {
+    const x = ratio(workload?.okPerSecond.median, ceiling?.okPerSecond.median)
+    targets.push({
+      name: `${name} throughput vs the postgres.js ceiling, zero errors`,
+      target: '≥ 0.6× (stretch 0.7×), 0 errors',
+      measured: x === undefined ? 'not measured' : `${fmt(x, 2)}× (${fmt(workload?.okPerSecond.median)} vs ${fmt(ceiling?.okPerSecond.median)}/s), ${workload?.failures ?? '?'} errors`,
+      met: x === undefined ? undefined : x >= 0.6 && workload?.failures === 0
+    })
+  }
+  throughput('create', r.workloads.create, r.baselines.sqlCreate)
+  throughput('reveal', r.workloads.reveal, r.baselines.sqlReveal)
+  for (const name of ['create', 'reveal'] as const) {
+    const x = ratio(r.workloads[name]?.serverCpuUs?.median, r.baselines.bareFastify?.serverCpuUs?.median)
+    targets.push({
+      name: `${name}: Node CPU per request vs the bare route's`,
+      target: '≤ 7× (stretch 5.5×)',
+      measured: x === undefined ? 'not measured' : `${fmt(x, 1)}× (${fmt(r.workloads[name]?.serverCpuUs?.median)} vs ${fmt(r.baselines.bareFastify?.serverCpuUs?.median, 1)} µs)`,
+      met: x === undefined ? undefined : x <= 7
+    })
+  }
+  for (const fixed of r.fixedRate ?? []) {
+    targets.push({ name: `${fixed.workload} p99 at ${fixed.rate} req/s`, target: '≤ 10 ms', measured: `${fmt(fixed.p99Ms, 2)} ms (p50 ${fmt(fixed.p50Ms, 2)} ms), ${fixed.failures} errors`, met: fixed.p99Ms <= 10 && fixed.failures === 0 })
+  }
+  const levels = r.scale?.levels ?? []
+  const largest = levels[levels.length - 1]
+  if (largest !== undefined) {
+    targets.push({ name: `PostgreSQL bytes per stored 1 KiB secret (at ${fmt(largest.stored)})`, target: '≤ 2,048 B', measured: `${fmt(largest.bytesPerSecret)} B`, met: largest.bytesPerSecret <= 2048 })
+  }
+  const smallest = levels[0]
+  if (smallest !== undefined && largest !== undefined && largest !== smallest) {
+    const x = largest.revealAtRate.p99Ms / smallest.revealAtRate.p99Ms
+    targets.push({ name: `reveal p99 at ${fmt(largest.stored)} vs ${fmt(smallest.stored)} stored (${largest.revealAtRate.rate} req/s)`, target: '≤ 1.5×', measured: `${fmt(x, 2)}× (${fmt(largest.revealAtRate.p99Ms, 2)} vs ${fmt(smallest.revealAtRate.p99Ms, 2)} ms)`, met: x <= 1.5 })
+  }
+  const pi = r.passphraseInterference
+  if (pi !== undefined) {
+    targets.push({ name: 'reveal p99 beside saturating passphrase creates vs alone', target: '≤ 2×', measured: `${fmt(pi.p99Ratio, 2)}× (${fmt(pi.revealWithPassphraseLoad.latencyMs.p99, 2)} vs ${fmt(pi.revealAlone.latencyMs.p99, 2)} ms); ${fmt(pi.hashesPerSecond)} Argon2id hashes/s`, met: pi.p99Ratio <= 2 })
+  }
+  if (r.serverPeakRssMiB !== undefined) {
+    const mb = r.serverPeakRssMiB * 1.048576
+    targets.push({ name: 'server peak RSS under load (VmHWM)', target: '≤ 150 MB', measured: `${fmt(mb)} MB`, met: mb <= 150 })
+  }
+  if (r.churn !== undefined) {
+    const c = r.churn
+    const bounded = c.maxTotalBytesSecondHalf <= c.maxTotalBytesFirstHalf * 1.1
+    targets.push({ name: `secret table size under ${c.minutes} min of churn`, target: 'bounded (second half max ≤ 1.1× first half max)', measured: `${fmt(c.maxTotalBytesFirstHalf / 2 ** 20, 1)} → ${fmt(c.maxTotalBytesSecondHalf / 2 ** 20, 1)} MiB max, ${fmt(c.finalTotalBytes / 2 ** 20, 1)} MiB at the end`, met: bounded })
+    targets.push({ name: 'pg-boss share of database statements (during churn)', target: '≤ 1 %', measured: `${fmt(c.statements.share * 100, 3)} % (${fmt(c.statements.pgboss)} of ${fmt(c.statements.total)}; ${c.statements.pgbossPerMinute}/min)`, met: c.statements.share <= 0.01 })
+  }
+  return targets
+}
+
+export function renderMarkdown (r: BenchResults): string {
+  const lines: string[] = []
+  const m = r.machine
+  lines.push(`Run ${r.startedAt} (${r.quick ? 'quick smoke run' : 'full run'}, ${fmt(r.durationSeconds)} s): \`${r.command}\``, '')
+  lines.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}, PostgreSQL ${r.postgres.version} (synchronous_commit=${r.postgres.synchronous_commit}, fsync=${r.postgres.fsync}, shared_buffers=${r.postgres.shared_buffers}); load average at start ${m.loadAverageAtStart.join(' ')}. **Shared machine**: other work ran on the same 2 cores, so absolute figures are noisy; ratios and CPU per request are the robust figures.`, '')
+  lines.push(`Settings: ${r.settings.connections} connections, ${r.settings.rounds} rounds of ${r.settings.warmupSeconds} s warm-up (discarded) + ${r.settings.measureSeconds} s measured; POSTGRES_POOL_SIZE=${r.settings.poolSize}. Figures are median (min–max) over rounds.`, '')
+
+  lines.push('### Targets', '', '| Target | Goal | Measured | Met |', '|---|---|---|---|')
+  for (const t of evaluateTargets(r)) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === undefined ? '–' : t.met ? 'yes' : '**no**'} |`)
+  lines.push('')
+
+  lines.push(`### Throughput at saturation (synchronous_commit=${r.postgres.synchronous_commit})`, '')
+  lines.push('| Workload | ok/s | × SQL ceiling | p50 ms | p99 ms | server CPU µs/req | PostgreSQL CPU µs/req | errors |', '|---|---|---|---|---|---|---|---|')
+  const row = (label: string, s: WorkloadSummary | undefined, ceiling?: WorkloadSummary): void => {
+    if (s === undefined) return
+    const x = ceiling === undefined ? '' : fmt(s.okPerSecond.median / ceiling.okPerSecond.median, 2)
+    lines.push(`| ${label} | ${range(s.okPerSecond)} | ${x} | ${range(s.p50Ms, 2)} | ${range(s.p99Ms, 2)} | ${range(s.serverCpuUs)} | ${range(s.dbCpuUs)} | ${s.failures} |`)
+  }
+  const b = r.baselines
+  row('baseline: bare Fastify route', b.bareFastify)
+  row('baseline: create SQL via postgres.js', b.sqlCreate)
+  row('baseline: reveal SQL via postgres.js', b.sqlReveal)
+  row('create (1 KiB)', r.workloads.create, b.sqlCreate)
+  row('create with passphrase', r.workloads['create-passphrase'])
+  row('reveal', r.workloads.reveal, b.sqlReveal)
+  row('create→reveal pairs (requests)', r.workloads.pairs)
+  row('delete', r.workloads.delete)
+  row('mixed 50/45/5', r.workloads.mixed)
+  lines.push('')
+  if (b.pgbench !== undefined) {
+    const p = b.pgbench
+    lines.push(`pgbench (${p.version}, ${p.clients} clients, prepared): create ${range(spread(p.create.tps))} tps, reveal ${range(spread(p.reveal.tps))} tps.`, '')
+  }
+  if (r.fixedRate !== undefined) {
+    lines.push(`### Latency at a fixed rate (synchronous_commit=${r.postgres.synchronous_commit})`, '', '| Workload | rate | p50 ms | p99 ms | errors |', '|---|---|---|---|---|')
+    for (const f of r.fixedRate) lines.push(`| ${f.workload} | ${f.rate}/s | ${fmt(f.p50Ms, 2)} | ${fmt(f.p99Ms, 2)} | ${f.failures} |`)
+    lines.push('')
+  }
+  if (r.passphraseInterference !== undefined) {
+    const pi = r.passphraseInterference
+    lines.push(`Passphrase creates at saturation: ${fmt(pi.hashesPerSecond)} Argon2id hashes/s (each create hashes once). Reveals at a fixed rate beside them: p99 ${fmt(pi.revealWithPassphraseLoad.latencyMs.p99, 2)} ms vs ${fmt(pi.revealAlone.latencyMs.p99, 2)} ms alone (${fmt(pi.p99Ratio, 2)}×).`, '')
+  }
+  if (r.scale !== undefined && r.scale.levels.length > 0) {
+    lines.push(`### Scale (synchronous_commit=${r.postgres.synchronous_commit})`, '', `| Stored secrets | bytes/secret (table+indexes) | reveal ok/s | reveal p99 ms | reveal p99 at ${r.settings.fixedRate}/s | create ok/s | create p99 ms |`, '|---|---|---|---|---|---|---|')
+    for (const l of r.scale.levels) {
+      lines.push(`| ${fmt(l.stored)} | ${fmt(l.bytesPerSecret)} | ${fmt(l.reveal.okPerSecond.median)} | ${fmt(l.reveal.p99Ms.median, 2)} | ${fmt(l.revealAtRate.p99Ms, 2)} | ${fmt(l.create.okPerSecond.median)} | ${fmt(l.create.p99Ms.median, 2)} |`)
+    }
+    lines.push('')
+    if (r.scale.auditBytesPerEvent !== undefined) lines.push(`audit_log: ${fmt(r.scale.auditBytesPerEvent)} bytes per event (table + indexes); a created-then-revealed secret leaves two events.`, '')
+  }
+  const purge = r.scale?.purge
+  if (purge !== undefined) {
+    lines.push(`Purge: ${fmt(purge.rows)} expired secrets deleted (with their audit rows) in ${fmt(purge.seconds, 1)} s = ${fmt(purge.rowsPerSecond)} rows/s, batches of ${purge.batchSize}. Reveals at ${fmt(purge.readsBefore.okPerSecond)}/s meanwhile: p99 ${fmt(purge.readsDuring.latencyMs.p99, 2)} ms during the purge vs ${fmt(purge.readsBefore.latencyMs.p99, 2)} ms before (${fmt(purge.readsDuring.latencyMs.p99 / purge.readsBefore.latencyMs.p99, 2)}×); ${purge.readsDuring.requests - purge.readsDuring.ok} failed reads.`, '')
+  }
+  if (Object.keys(r.embedded).length > 0) {
+    lines.push('### Embedded mode (PGlite, no POSTGRES_HOST)', '', '| Workload | ok/s | p50 ms | p99 ms | server CPU µs/req (includes the database) | errors |', '|---|---|---|---|---|---|')
+    for (const [name, s] of Object.entries(r.embedded)) lines.push(`| ${name} | ${range(s.okPerSecond)} | ${range(s.p50Ms, 2)} | ${range(s.p99Ms, 2)} | ${range(s.serverCpuUs)} | ${s.failures} |`)
+    lines.push('')
+    if (r.embeddedPeakRssMiB !== undefined) lines.push(`Embedded server peak RSS: ${fmt(r.embeddedPeakRssMiB * 1.048576)} MB.`, '')
+  }
+  if (r.churn !== undefined) {
+    const c = r.churn
+    lines.push(`### Churn (${c.minutes} min of create→reveal pairs at saturation, private PostgreSQL ${c.postgres.version}, synchronous_commit=${c.postgres.synchronous_commit})`, '')
+    lines.push(`${fmt(c.load.okPerSecond)} requests/s (${c.load.requests - c.load.ok} failed). Secret table + indexes: max ${fmt(c.maxTotalBytesFirstHalf / 2 ** 20, 1)} MiB in the first half, ${fmt(c.maxTotalBytesSecondHalf / 2 ** 20, 1)} MiB in the second, ${fmt(c.finalTotalBytes / 2 ** 20, 1)} MiB at the end; ${c.samples[c.samples.length - 1]?.autovacuums ?? 0} autovacuums. pg-boss issued ${fmt(c.statements.pgboss)} of ${fmt(c.statements.total)} statements (${fmt(c.statements.share * 100, 3)} %), ${c.statements.pgbossPerMinute} per minute whatever the load.`, '')
+  }
+  if (r.profile !== undefined) {
+    lines.push(`### CPU profile (server, ${r.profile.workload} workload, ${fmt(r.profile.totalMs)} ms of CPU samples)`, '', '| self % | function | where |', '|---|---|---|')
+    for (const h of r.profile.byFunction.slice(0, 15)) lines.push(`| ${fmt(h.share * 100, 1)} | \`${h.name}\` | ${h.where} |`)
+    lines.push('', '| self % | package / file |', '|---|---|')
+    for (const h of r.profile.byPackage.slice(0, 12)) lines.push(`| ${fmt(h.share * 100, 1)} | ${h.name} |`)
+    lines.push('')
+  }
+  return lines.join('\n')
+}
+
+interface Bar { label: string, value: Spread, group: string }
+
+export function renderChart (r: BenchResults): string {
+  const bars: Bar[] = []
+  const add = (label: string, s: WorkloadSummary | undefined, group: string): void => { if (s !== undefined) bars.push({ label, value: s.okPerSecond, group }) }
+  add('bare Fastify route', r.baselines.bareFastify, 'baseline')
+  add('create SQL (postgres.js)', r.baselines.sqlCreate, 'baseline')
+  add('reveal SQL (postgres.js)', r.baselines.sqlReveal, 'baseline')
+  for (const [name, s] of Object.entries(r.workloads)) add(`Burnlink ${name}`, s, 'postgres')
+  for (const [name, s] of Object.entries(r.embedded)) add(`PGlite ${name}`, s, 'embedded')
+  const width = 760
+  const left = 210
+  const barHeight = 18
+  const gap = 8
+  const top = 40
+  const height = top + bars.length * (barHeight + gap) + 40
+  const max = Math.max(1, ...bars.map((bar) => bar.value.max))
+  const scale = (v: number): number => left + (v / max) * (width - left - 70)
+  const colors: Record<string, string> = { baseline: '#9aa5b1', postgres: '#d9480f', embedded: '#1c7ed6' }
+  const out: string[] = []
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`)
+  out.push('<rect width="100%" height="100%" fill="#fff"/>')
+  out.push(`<text x="10" y="20" font-size="14" font-weight="bold">Successful requests/s at ${r.settings.connections} connections (median, whisker = min–max; synchronous_commit=${escape(r.postgres.synchronous_commit)})</text>`)
+  bars.forEach((bar, i) => {
+    const y = top + i * (barHeight + gap)
+    out.push(`<text x="${left - 8}" y="${y + 13}" text-anchor="end">${escape(bar.label)}</text>`)
+    out.push(`<rect x="${left}" y="${y}" width="${Math.max(1, scale(bar.value.median) - left).toFixed(1)}" height="${barHeight}" fill="${colors[bar.group] ?? '#888'}"/>`)
+    const y2 = y + barHeight / 2
+    out.push(`<line x1="${scale(bar.value.min).toFixed(1)}" x2="${scale(bar.value.max).toFixed(1)}" y1="${y2}" y2="${y2}" stroke="#000"/>`)
+    out.push(`<text x="${(scale(bar.value.max) + 6).toFixed(1)}" y="${y + 13}">${fmt(bar.value.median)}</text>`)
+  })
+  const axisY = top + bars.length * (barHeight + gap) + 10
+  out.push(`<text x="${left}" y="${axisY + 14}" fill="#555">${escape(`${r.machine.cpus} × ${r.machine.cpuModel}, shared machine; ${r.startedAt.slice(0, 10)}`)}</text>`)
+  out.push('</svg>')
+  return out.join('\n') + '\n'
+}
+
+function escape (text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+export function writeReport (r: BenchResults, outDir: string): void {
+  writeFileSync(join(outDir, 'report.md'), renderMarkdown(r) + '\n')
+  writeFileSync(join(outDir, 'chart.svg'), renderChart(r))
+}
+
+const BEGIN = '<!-- bench:begin (generated by npm run bench -- --publish) -->'
+const END = '<!-- bench:end -->'
+
+/** Copies the run into docs/: results.json, chart.svg, and the generated section of benchmarks.md. */
+export function publish (outDir: string): void {
+  const docs = new URL('../../docs/', import.meta.url)
+  mkdirSync(new URL('benchmarks/', docs), { recursive: true })
+  copyFileSync(join(outDir, 'results.json'), new URL('benchmarks/results.json', docs))
+  copyFileSync(join(outDir, 'chart.svg'), new URL('benchmarks/chart.svg', docs))
+  const page = new URL('benchmarks.md', docs)
+  const text = readFileSync(page, 'utf8')
+  const start = text.indexOf(BEGIN)
+  const end = text.indexOf(END)
+  if (start < 0 || end < start) throw new Error(`docs/benchmarks.md lacks the ${BEGIN} … ${END} markers`)
+  const section = readFileSync(join(outDir, 'report.md'), 'utf8')
+  writeFileSync(page, `${text.slice(0, start + BEGIN.length)}\n${section}\n${text.slice(end)}`)
+}
+
+export { round3 }

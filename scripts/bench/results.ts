@@ -1,0 +1,93 @@
+// The shape of results.json: every figure the report and the chart are made from.
+import type { PostgresSettings } from './database.ts'
+import type { LoadResult } from './load-child.ts'
+import type { RoundResult, WorkloadSummary } from './load.ts'
+import type { MachineDescription } from './proc.ts'
+
+export interface FixedRateResult {
+  workload: string
+  rate: number
+  rounds: RoundResult[]
+  p50Ms: number
+  p99Ms: number
+  failures: number
+}
+
+export interface PgbenchResult {
+  version: string
+  clients: number
+  create: { tps: number[], latencyMs: number[] }
+  reveal: { tps: number[], latencyMs: number[] }
+}
+
+export interface HotSpot { selfMs: number, share: number, name: string, where: string }
+
+export interface ProfileResult {
+  workload: string
+  file: string
+  totalMs: number
+  byFunction: HotSpot[]
+  byPackage: HotSpot[]
+}
+
+export interface ScaleLevel {
+  stored: number
+  bytesPerSecret: number
+  tableBytes: number
+  indexBytes: number
+  reveal: WorkloadSummary
+  create: WorkloadSummary
+  revealAtRate: FixedRateResult
+}
+
+export interface PurgeResult {
+  rows: number
+  seconds: number
+  rowsPerSecond: number
+  batchSize: number
+  readsBefore: LoadResult
+  readsDuring: LoadResult
+}
+
+export interface ScaleResult { levels: ScaleLevel[], purge?: PurgeResult, auditBytesPerEvent?: number }
+
+export interface ChurnSample { t: number, tableBytes: number, totalBytes: number, liveRows: number, deadRows: number, autovacuums: number }
+
+export interface ChurnResult {
+  minutes: number
+  postgres: PostgresSettings
+  load: RoundResult
+  samples: ChurnSample[]
+  maxTotalBytesFirstHalf: number
+  maxTotalBytesSecondHalf: number
+  finalTotalBytes: number
+  statements: { total: number, pgboss: number, share: number, pgbossPerMinute: number, top: Array<{ calls: number, query: string }> }
+}
+
+export interface PassphraseInterference {
+  hashesPerSecond: number
+  passphraseLoad: LoadResult
+  revealAlone: LoadResult
+  revealWithPassphraseLoad: LoadResult
+  p99Ratio: number
+}
+
+export interface BenchResults {
+  startedAt: string
+  command: string
+  quick: boolean
+  machine: MachineDescription
+  postgres: PostgresSettings
+  settings: Record<string, number>
+  baselines: { bareFastify?: WorkloadSummary, sqlCreate?: WorkloadSummary, sqlReveal?: WorkloadSummary, pgbench?: PgbenchResult }
+  workloads: Record<string, WorkloadSummary>
+  fixedRate?: FixedRateResult[]
+  passphraseInterference?: PassphraseInterference
+  serverPeakRssMiB?: number | undefined
+  profile?: ProfileResult
+  scale?: ScaleResult
+  embedded: Record<string, WorkloadSummary>
+  embeddedPeakRssMiB?: number | undefined
+  churn?: ChurnResult
+  durationSeconds?: number
+}

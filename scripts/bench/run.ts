@@ -1,0 +1,155 @@
+// `npm run bench`: runs every phase of the benchmark suite and writes results.json, report.md and
+// chart.svg to bench-results/<time>/ (see docs/benchmarks.md). Never part of `npm test`.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { measureBareFastify, measureDatabaseCeiling } from './baselines.ts'
+import { connect, createThrowawayDatabase, postgresSettings, SHARED_POSTGRES } from './database.ts'
+import { parseOptions, type BenchOptions, type PhaseName } from './options.ts'
+import { describeMachine } from './proc.ts'
+import { measurePgbench } from './pgbench.ts'
+import { publish, writeReport } from './report.ts'
+import type { BenchResults } from './results.ts'
+import { measureScale } from './scale.ts'
+import { measureChurn } from './churn.ts'
+import { measureFixedRate, measurePassphraseInterference } from './fixed-rate.ts'
+import { measureProfile } from './profile.ts'
+import { startSubject } from './subject.ts'
+import { runWorkload, SATURATION_WORKLOADS, type Timing } from './workloads.ts'
+import { migrate } from '../../functions/_lib/migrate.ts'
+
+const POOL_SIZE = 10 // POSTGRES_POOL_SIZE's default: the server is measured as shipped.
+
+function log (line: string): void {
+  process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
+}
+
+async function main (options: BenchOptions): Promise<void> {
+  const started = Date.now()
+  mkdirSync(options.outDir, { recursive: true })
+  const on = (phase: PhaseName): boolean => options.only.has(phase)
+  const timing: Timing = { rounds: options.rounds, warmupSeconds: options.warmupSeconds, measureSeconds: options.measureSeconds, connections: options.connections }
+  const admin = connect(SHARED_POSTGRES, 'postgres')
+  const results: BenchResults = {
+    startedAt: new Date(started).toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    quick: options.quick,
+    machine: describeMachine(),
+    postgres: await postgresSettings(admin),
+    settings: { ...timing, fixedRate: options.fixedRate, poolSize: POOL_SIZE, churnMinutes: options.churnMinutes },
+    baselines: {},
+    workloads: {},
+    embedded: {}
+  }
+  await admin.end()
+  log(`machine: ${results.machine.cpus} × ${results.machine.cpuModel}, load ${results.machine.loadAverageAtStart.join(' ')}; PostgreSQL ${results.postgres.version}, synchronous_commit=${results.postgres.synchronous_commit}`)
+
+  const save = (): void => { writeFileSync(join(options.outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n') }
+  const serverEnv = { POSTGRES_POOL_SIZE: String(POOL_SIZE) }
+
+  if (on('bare')) {
+    log('baseline: bare Fastify route')
+    results.baselines.bareFastify = await measureBareFastify(timing, log)
+    save()
+  }
+
+  // Estimates size the key-consuming workloads (each key read once) to about one window.
+  let expectedRate = 3000
+  if (on('ceiling') || on('pgbench')) {
+    const db = await createThrowawayDatabase(SHARED_POSTGRES)
+    try {
+      await migrate(db.sql, { info: () => {} })
+      if (on('ceiling')) {
+        log('baseline: the same SQL through postgres.js, no HTTP')
+        results.baselines.sqlCreate = await measureDatabaseCeiling(db, 'create', { ...timing, poolSize: POOL_SIZE }, expectedRate, log)
+        results.baselines.sqlReveal = await measureDatabaseCeiling(db, 'reveal', { ...timing, poolSize: POOL_SIZE }, results.baselines.sqlCreate.okPerSecond.max * 1.2, log)
+        save()
+      }
+      if (on('pgbench')) {
+        log('baseline: pgbench, the same statements')
+        const pgbench = await measurePgbench(db, timing, log)
+        if (pgbench !== undefined) results.baselines.pgbench = pgbench
+        save()
+      }
+    } finally {
+      await db.drop()
+    }
+  }
+
+  const saturation = SATURATION_WORKLOADS.filter(on)
+  const needsSubject = saturation.length > 0 || on('fixed-rate') || on('passphrase-interference')
+  if (needsSubject) {
+    log('burnlink on PostgreSQL')
+    const subject = await startSubject({ endpoint: SHARED_POSTGRES, env: serverEnv, connections: options.connections })
+    try {
+      for (const workload of saturation) {
+        results.workloads[workload] = await runWorkload(subject, workload, timing, options.outDir, expectedRate, log)
+        if (workload === 'create') expectedRate = results.workloads[workload].okPerSecond.median
+        save()
+      }
+      if (on('fixed-rate')) {
+        log(`latency at a fixed ${options.fixedRate} req/s`)
+        results.fixedRate = await measureFixedRate(subject, options, log)
+        save()
+      }
+      if (on('passphrase-interference')) {
+        log('passphrase creates at saturation, reveals at a fixed rate alongside')
+        results.passphraseInterference = await measurePassphraseInterference(subject, options, log)
+        save()
+      }
+    } finally {
+      results.serverPeakRssMiB = subject.server.pid === undefined ? undefined : (await import('./proc.ts')).memoryMiB(subject.server.pid)?.peak
+      await subject.stop()
+    }
+  }
+
+  if (on('profile')) {
+    log('CPU profile of the server under the mixed workload')
+    results.profile = await measureProfile(options, serverEnv, log)
+    save()
+  }
+
+  if (on('scale') || on('purge')) {
+    log('scale: stored secrets, bytes per secret, purge under reads')
+    results.scale = await measureScale(options, serverEnv, log)
+    save()
+  }
+
+  if (on('embedded')) {
+    log('embedded PGlite (no POSTGRES_HOST)')
+    const subject = await startSubject({ env: serverEnv, connections: options.connections })
+    try {
+      const embeddedTiming = { ...timing, rounds: Math.min(timing.rounds, 2) }
+      let rate = 1000
+      for (const workload of ['create', 'reveal', 'pairs', 'delete', 'mixed'] as const) {
+        results.embedded[workload] = await runWorkload(subject, workload, embeddedTiming, options.outDir, rate, log)
+        if (workload === 'create') rate = results.embedded[workload].okPerSecond.median
+        save()
+      }
+      results.embeddedPeakRssMiB = (await import('./proc.ts')).memoryMiB(subject.server.pid)?.peak
+    } finally {
+      await subject.stop()
+    }
+  }
+
+  if (on('churn')) {
+    log(`churn: create→reveal pairs for ${options.churnMinutes} min on a private PostgreSQL with pg_stat_statements`)
+    const churn = await measureChurn(options, serverEnv, log)
+    if (churn !== undefined) results.churn = churn
+    save()
+  }
+
+  results.durationSeconds = Math.round((Date.now() - started) / 1000)
+  save()
+  writeReport(results, options.outDir)
+  if (options.publish) publish(options.outDir)
+  log(`done in ${results.durationSeconds} s: ${options.outDir}/results.json, report.md, chart.svg`)
+}
+
+let options: BenchOptions
+try {
+  options = parseOptions(process.argv.slice(2))
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`)
+  process.exit(2)
+}
+await main(options)
