@@ -9,6 +9,7 @@
 \if :{?ref}
 \else
   -- An error (psql exits with status 3), so that scripts notice the missing argument.
+  \set VERBOSITY terse
   do $$ begin raise exception 'secret-history needs the secret_ref: -v ref=<24 hex characters>'; end $$;
 \endif
 
