@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# CI: the gateway deployment on this machine: the three function processes and the worker started
+# separately, real nginx in front with the repo's config, the API flow through it, logs key-free.
+set -euo pipefail
+cd "$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
+source .ci/lib/api-flow.sh
+export PATH="$PWD/node_modules/.bin:$PATH" DEBIAN_FRONTEND=noninteractive
+need=()
+command -v nginx >/dev/null || need+=(nginx)
+command -v jq >/dev/null || need+=(jq)
+command -v curl >/dev/null || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; fi
+nginx -v
+
+work=$(mktemp -d /tmp/burnlink-gateway.XXXXXX)
+db="burnlink_gateway_$$_$RANDOM"
+pids=()
+cleanup () {
+  [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  psql -h 127.0.0.1 -U postgres -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+psql -h 127.0.0.1 -U postgres -qc "create database $db"
+
+free_port () { node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close() })"; }
+wait_ready () {
+  for _ in $(seq 60); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.5; done
+  echo "FAIL: nothing ready on port $1" >&2; tail -20 "$work"/*.log >&2; return 1
+}
+
+# As in docker-compose.yml: one DATA_DIR shared by all (the worker, started first, generates the
+# master key there), RUN_WORKER=false and TRUST_PROXY=1 for the functions behind the gateway.
+export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=5432 POSTGRES_USER=postgres POSTGRES_DB="$db" HOST=127.0.0.1 DATA_DIR="$work/data"
+declare -A port
+port[worker]=$(free_port)
+PORT=${port[worker]} node functions/_host/worker.ts >"$work/worker.log" 2>&1 &
+pids+=($!)
+wait_ready "${port[worker]}"
+for fn in create-secret read-secret delete-secret; do
+  port[$fn]=$(free_port)
+  PORT=${port[$fn]} FUNCTIONS=$fn RUN_WORKER=false TRUST_PROXY=1 node functions/_host/serve.ts >"$work/$fn.log" 2>&1 &
+  pids+=($!)
+done
+for fn in create-secret read-secret delete-secret; do wait_ready "${port[$fn]}"; done
+echo "worker and functions ready: $(for k in "${!port[@]}"; do printf '%s=:%s ' "$k" "${port[$k]}"; done)"
+
+# The repo's config with only the addresses and paths of this machine substituted.
+mkdir -p "$work/nginx"
+gateway_port=$(free_port)
+sed -e "s|server create-secret:8080;|server 127.0.0.1:${port[create-secret]};|" \
+    -e "s|server read-secret:8080;|server 127.0.0.1:${port[read-secret]};|" \
+    -e "s|server delete-secret:8080;|server 127.0.0.1:${port[delete-secret]};|" \
+    -e "s|listen 8080;|listen 127.0.0.1:$gateway_port;|" \
+    -e "s|/var/log/nginx/|$work/nginx/|g" \
+    -e "s|pid /tmp/nginx.pid;|pid $work/nginx/nginx.pid;|" \
+    functions/_host/nginx.conf >"$work/nginx/nginx.conf"
+! grep -nE ':8080;|/var/log/|/tmp/nginx' "$work/nginx/nginx.conf" ||
+  { echo "FAIL: the repo's nginx.conf changed shape; update the substitutions above" >&2; exit 1; }
+nginx -t -q -p "$work/nginx" -c "$work/nginx/nginx.conf"
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
+for _ in $(seq 20); do [ -s "$work/nginx/nginx.pid" ] && break; sleep 0.2; done
+base="http://127.0.0.1:$gateway_port"
+
+echo "--- the API through nginx"
+api_flow "$base"
+key=$(expect 201 POST "$base/secret" '{"secret":"HEAD stays away"}' | jq -er .secret_key)
+[ "$(curl -s -o /dev/null -w '%{http_code}' -I "$base/secret/$key")" = 405 ] || { echo "FAIL: HEAD on a key is not refused by the gateway" >&2; exit 1; }
+[ "$(expect 405 PUT "$base/secret/$key" | jq -er .code)" = REQUEST_METHOD_NOT_ALLOWED ]
+[ "$(expect 200 GET "$base/secret/$key" | jq -er .secret)" = 'HEAD stays away' ]
+FLOW_KEYS="$FLOW_KEYS $key"
+expect 200 GET "$base/openapi.json" | jq -e '.paths["/secret/{secret_key}"].get' >/dev/null
+curl -sf -o /dev/null "$base/docs/"
+[ "$(expect 200 GET "$base/readyz" | jq -er .status)" = ready ]
+[ "$(expect 404 GET "$base/metrics" | jq -er .code)" = ROUTE_NOT_FOUND ]
+if [ -e web/dist/create.en.html ]; then
+  # The reveal page's URL carries a key: it is served (and logged as a pattern), nothing consumed.
+  page_key=$(expect 201 POST "$base/secret" '{"secret":"page"}' | jq -er .secret_key)
+  curl -sf "$base/" | grep -qi '<html'
+  curl -sf "$base/s/$page_key" | grep -qi '<html'
+  [ "$(expect 200 GET "$base/secret/$page_key" | jq -er .secret)" = page ]
+  FLOW_KEYS="$FLOW_KEYS $page_key"
+  echo "web pages / and /s/{key} served through the gateway"
+fi
+echo "405 for HEAD/PUT on a key, 404 for /metrics, /docs, /openapi.json and /readyz routed"
+
+echo "--- each request reached the function it belongs to"
+grep -c '"route":"/secret/:secret_key"' "$work/read-secret.log" | grep -qv '^0$'
+! grep -q '"method":"HEAD"' "$work/read-secret.log" || { echo "FAIL: a HEAD reached read-secret" >&2; exit 1; }
+grep -q '"method":"DELETE"' "$work/delete-secret.log"
+! grep -q '"method":"DELETE"' "$work/read-secret.log" "$work/create-secret.log"
+grep -q '"method":"POST","route":"/secret"' "$work/create-secret.log"
+echo "POST -> create-secret, GET -> read-secret, DELETE -> delete-secret"
+
+echo "--- client address: the gateway's X-Forwarded-For, not the client's forged one"
+ips=$(psql -h 127.0.0.1 -U postgres -d "$db" -Atc "select distinct host(client_ip) from audit_log")
+[ "$ips" = 127.0.0.1 ] || { echo "FAIL: audit_log client_ip is '$ips', expected 127.0.0.1" >&2; exit 1; }
+echo "audit_log records 127.0.0.1 (the forged 203.0.113.99 was ignored)"
+
+echo "--- no secret key in any log"
+kill -QUIT "$(cat "$work/nginx/nginx.pid")"; sleep 0.5   # flush and close the logs
+for key in $FLOW_KEYS; do
+  if grep -rlF "$key" "$work/nginx" "$work"/*.log; then echo "FAIL: a log holds a secret key" >&2; exit 1; fi
+done
+lines=$(wc -l <"$work/nginx/access.log")
+[ "$lines" -ge 12 ] || { echo "FAIL: nginx logged only $lines requests" >&2; exit 1; }
+grep -q '"route":"/secret/{secret_key}"' "$work/nginx/access.log"
+echo "nginx access log: $lines requests, none with a key; a line reads:"
+grep '"method":"GET","route":"/secret/{secret_key}"' "$work/nginx/access.log" | head -n1
