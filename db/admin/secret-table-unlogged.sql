@@ -1,0 +1,15 @@
+-- Switches the secret table back to UNLOGGED, Burnlink's default: a crash or failover forgets it.
+--
+--   scripts/psql.sh secret-table-unlogged      (as the table's owner; undoes secret-table-logged)
+--
+-- From here on no ciphertext enters the WAL, replicas or WAL archives again; what earlier WAL
+-- archives and backups already hold stays there until they are rotated away. On a standby the
+-- table becomes unreadable, and after a failover the promoted server starts with it empty: the
+-- unread secrets are lost, the audit log (a logged table) is not. The rewrite takes an ACCESS
+-- EXCLUSIVE lock while it copies the table; rows are kept.
+alter table secret set unlogged;
+
+select relname as "table",
+       case relpersistence when 'p' then 'logged' when 'u' then 'unlogged' end as persistence
+from pg_class
+where oid = 'secret'::regclass;
