@@ -18,6 +18,7 @@ const CreateSecretReply = Type.Object({
 
 const createSecret: HttpFunction = {
   name: 'create-secret',
+  needsDatabase: true,
   plugin: async (app, { config, keys, hashPool }) => {
     const limits = config.secret
     const CreateSecretBody = Type.Object({

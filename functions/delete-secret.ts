@@ -24,6 +24,7 @@ const DeleteSecretReply = Type.Object({
 
 const deleteSecret: HttpFunction = {
   name: 'delete-secret',
+  needsDatabase: true,
   plugin: async (app, { hashPool }) => {
     app.route({
       ...route,

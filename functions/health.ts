@@ -12,6 +12,7 @@ const ReadyReply = Type.Object({
 
 const health: HttpFunction = {
   name: 'health',
+  needsDatabase: false,
   plugin: async (app) => {
     app.get('/healthz', {
       schema: { tags: ['health'], summary: 'Liveness: the process runs', response: { 200: HealthReply } }

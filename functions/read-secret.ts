@@ -15,6 +15,7 @@ const ReadSecretReply = Type.Object({
 
 const readSecret: HttpFunction = {
   name: 'read-secret',
+  needsDatabase: true,
   plugin: async (app, { keys }) => {
     app.route({
       ...route,

@@ -46,6 +46,7 @@ test('purgeExpired stops after maxBatches, leaving the rest for the next run', a
 
 test('with the worker on, pg-boss holds one every-minute purge schedule', async (t) => {
   const { app } = await startTestApp(t, { runWorker: true })
+  await app.jobsStarted
   const schedules = await app.sql<{ name: string, cron: string }[]>`select name, cron from pgboss.schedule`
   assert.deepEqual(schedules.map((s) => ({ ...s })), [{ name: 'purge-expired', cron: '* * * * *' }])
 })

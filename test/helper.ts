@@ -75,6 +75,8 @@ export interface TestAppOptions {
   runWorker?: boolean
   /** Reuse a database (restart tests); by default each app gets a new one, dropped after the test. */
   database?: TestDatabase
+  /** Wait for the migrations before returning (default); false for tests of an absent database. */
+  waitForDatabase?: boolean
 }
 
 export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64')
@@ -95,6 +97,7 @@ export async function startTestApp (t: Pick<TestContext, 'after'>, options: Test
   })
   await app.ready()
   t.after(async () => { await app.close() })
+  if (options.waitForDatabase !== false) await app.databaseReady
   return { app, config, logs, env }
 }
 

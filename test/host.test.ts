@@ -68,3 +68,15 @@ test('a restarted service still reveals the secrets stored before the restart', 
   assert.equal(res.statusCode, 200)
   assert.equal(res.json().secret, 'survives a restart')
 })
+
+test('with PostgreSQL unreachable the host still starts: liveness 200, readiness and API 503 with Retry-After', async (t) => {
+  const { app } = await startTestApp(t, { env: { POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: '1', POSTGRES_DB: 'none' }, waitForDatabase: false })
+  assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
+  const ready = await app.inject({ method: 'GET', url: '/readyz' })
+  assert.equal(ready.statusCode, 503)
+  const create = await app.inject({ method: 'POST', url: '/secret', payload: { secret: 'x' } })
+  assert.equal(create.statusCode, 503)
+  assert.equal(create.json().code, 'SERVICE_DATABASE_UNAVAILABLE')
+  assert.ok(Number(create.headers['retry-after']) > 0)
+  assert.equal(app.isDatabaseReady(), false)
+})

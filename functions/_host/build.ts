@@ -16,6 +16,7 @@ import { openApiDocument, registerDocs } from './docs.ts'
 import { handleError, handleNotFound } from './error-handler.ts'
 import { addHttpHooks, SECURITY_HEADERS } from './http-hooks.ts'
 import { jobsPlugin } from './jobs.ts'
+import { addDatabaseGate } from './database-gate.ts'
 import { metricsPlugin } from './metrics.ts'
 import { registerWeb } from './web.ts'
 
@@ -68,7 +69,10 @@ export async function buildHost (options: HostOptions): Promise<App> {
   await app.register(metricsPlugin, { token: config.metrics.token, poolSize: config.database.poolSize })
   await registerDocs(app, await openApiDocument(ALL_FUNCTIONS, deps))
   for (const fn of functions) {
-    await app.register(async (scope) => { await fn.plugin(scope, deps) }, { name: fn.name })
+    await app.register(async (scope) => {
+      if (fn.needsDatabase) addDatabaseGate(scope, config.database.poolSize * 64)
+      await fn.plugin(scope, deps)
+    }, { name: fn.name })
   }
   await registerWeb(app, config)
   if (options.runWorker ?? config.runWorker) {

@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin'
 import { PgBoss } from 'pg-boss'
 import type { FastifyInstance } from 'fastify'
+import { pause } from '../_lib/db.ts'
 import { PURGE_CRON, PURGE_QUEUE, purgeExpired, type PurgeResult } from '../purge-expired.ts'
 
 export interface JobsOptions {
@@ -10,31 +11,60 @@ export interface JobsOptions {
   onPurged?: (result: PurgeResult) => void
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Resolves once pg-boss runs and the schedules are registered (tests wait for it). */
+    jobsStarted: Promise<void>
+  }
+}
+
 export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, onPurged }: JobsOptions) => {
-  const db = app.database
-  const boss = new PgBoss({
-    host: db.host,
-    port: db.port,
-    database: db.database,
-    user: db.user,
-    ...(db.password === undefined ? {} : { password: db.password }),
-    max: 2,
-    application_name: 'burnlink-worker',
-    // pg-boss is a minor guest of the database: poll and supervise rarely (issue 5's budget).
-    superviseIntervalSeconds: 60,
-    monitorIntervalSeconds: 60,
-    cronMonitorIntervalSeconds: 30
-  })
-  boss.on('error', (err: Error) => app.log.error({ err }, 'pg-boss error'))
-  await boss.start()
-  await boss.createQueue(PURGE_QUEUE)
-  // Schedules live in the database: every instance registering the same one is idempotent, and
-  // pg-boss creates each minute's job once per cluster, however many instances run.
-  await boss.schedule(PURGE_QUEUE, PURGE_CRON, null, { tz: 'UTC' })
-  await boss.work(PURGE_QUEUE, { pollingIntervalSeconds: 15 }, async () => {
-    const result = await purgeExpired(app.sql, purgeBatchSize)
-    if (result.purged > 0) app.log.info(result, 'purged expired secrets')
-    onPurged?.(result)
-  })
-  app.addHook('onClose', async () => { await boss.stop({ graceful: true, timeout: 10_000 }) })
+  let boss: PgBoss | undefined
+  const stopping = new AbortController()
+
+  const startOnce = async (): Promise<PgBoss> => {
+    const db = app.database
+    const instance = new PgBoss({
+      host: db.host,
+      port: db.port,
+      database: db.database,
+      user: db.user,
+      ...(db.password === undefined ? {} : { password: db.password }),
+      max: 2,
+      application_name: 'burnlink-worker',
+      // pg-boss is a minor guest of the database: poll and supervise rarely (issue 5's budget).
+      superviseIntervalSeconds: 60,
+      monitorIntervalSeconds: 60,
+      cronMonitorIntervalSeconds: 30
+    })
+    instance.on('error', (err: Error) => app.log.error({ err }, 'pg-boss error'))
+    await instance.start()
+    await instance.createQueue(PURGE_QUEUE)
+    // Schedules live in the database: every instance registering the same one is idempotent, and
+    // pg-boss creates each minute's job once per cluster, however many instances run.
+    await instance.schedule(PURGE_QUEUE, PURGE_CRON, null, { tz: 'UTC' })
+    await instance.work(PURGE_QUEUE, { pollingIntervalSeconds: 15 }, async () => {
+      const result = await purgeExpired(app.sql, purgeBatchSize)
+      if (result.purged > 0) app.log.info(result, 'purged expired secrets')
+      onPurged?.(result)
+    })
+    return instance
+  }
+
+  // Like the migrations, the jobs start whenever the database is there, not before.
+  app.decorate('jobsStarted', (async () => {
+    await app.databaseReady
+    for (let attempt = 1; !stopping.signal.aborted; attempt++) {
+      try {
+        boss = await startOnce()
+        app.log.info({ queue: PURGE_QUEUE, cron: PURGE_CRON }, 'scheduled jobs running')
+        return
+      } catch (err) {
+        app.log.warn({ err: { message: (err as Error).message }, attempt }, 'pg-boss could not start; retrying')
+        await pause(Math.min(1000 * attempt, 10_000), stopping.signal)
+      }
+    }
+  })())
+  app.addHook('preClose', async () => { stopping.abort() })
+  app.addHook('onClose', async () => { await boss?.stop({ graceful: true, timeout: 10_000 }) })
 }, { name: 'jobs', dependencies: ['database'] })

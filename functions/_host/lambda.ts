@@ -1,4 +1,5 @@
 // AWS Lambda entry points (API Gateway HTTP API, payload v2): one handler per deployable function.
+import { setTimeout as sleep } from 'node:timers/promises'
 import awsLambdaFastify from '@fastify/aws-lambda'
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
 import type { DestinationStream } from 'pino'
@@ -7,6 +8,9 @@ import { ConfigError, loadConfig } from '../_lib/config.ts'
 import type { App } from '../_lib/http-function.ts'
 import { loadKeys } from '../_lib/master-key.ts'
 import { buildHost } from './build.ts'
+
+/** API Gateway gives an integration 30 s at most; leave the rest for the request itself. */
+const DATABASE_WAIT_MS = 10_000
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>
 
@@ -51,6 +55,8 @@ export function createLambdaEntry (selection?: string, options: LambdaEntryOptio
       callbackWaitsForEmptyEventLoop: false
     })
     await app.ready()
+    // A cold start waits for the migrations rather than answering its first requests with 503.
+    await app.databaseReady
     return { app, proxy }
   }
   return {

@@ -1,5 +1,6 @@
 // The database plugin: one postgres.js pool per process (embedded PGlite when no host is set),
 // migrated before the first request, decorated as `app.sql`, closed with the app.
+import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import postgres from 'postgres'
 import type { FastifyInstance } from 'fastify'
@@ -23,6 +24,9 @@ declare module 'fastify' {
   interface FastifyInstance {
     sql: Sql
     database: DatabaseTarget
+    /** Resolves once the schema is migrated; start-up does not wait for it (see the plugin). */
+    databaseReady: Promise<void>
+    isDatabaseReady: () => boolean
   }
 }
 
@@ -39,7 +43,8 @@ export function openPool (target: DatabaseTarget, poolSize: number, applicationN
     idle_timeout: 60,
     max_lifetime: 60 * 30,
     onnotice: () => {},
-    connection: { application_name: applicationName }
+    // A runaway statement must not hold a connection (and a request) for ever; migrations lift it.
+    connection: { application_name: applicationName, statement_timeout: 10_000 }
   })
 }
 
@@ -63,10 +68,35 @@ export const databasePlugin = fp(async (app: FastifyInstance, { config, applicat
   const sql = openPool(target, config.database.poolSize, applicationName)
   app.decorate('sql', sql)
   app.decorate('database', target)
+  const stopping = new AbortController()
+  app.addHook('preClose', async () => { stopping.abort() })
   app.addHook('onClose', async () => {
+    stopping.abort()
     await sql.end({ timeout: 5 })
     await embedded?.stop()
   })
   app.log.info({ database: target.embedded ? `embedded PGlite in ${embedded?.dataDir}` : `${target.user}@${target.host}:${target.port}/${target.database}` }, 'using database')
-  await migrate(sql, app.log)
+
+  // The process starts even when PostgreSQL does not answer yet: /readyz says 503 and requests
+  // that need the database get 503 until the migrations have run, then it becomes ready by itself.
+  let ready = false
+  app.decorate('isDatabaseReady', () => ready)
+  app.decorate('databaseReady', (async () => {
+    for (let attempt = 1; !stopping.signal.aborted; attempt++) {
+      try {
+        await migrate(sql, app.log)
+        ready = true
+        return
+      } catch (err) {
+        if (stopping.signal.aborted) return
+        app.log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, attempt }, 'database not ready; retrying')
+        await pause(Math.min(500 * attempt, 5000), stopping.signal)
+      }
+    }
+  })())
 }, { name: 'database' })
+
+/** Resolves after `ms`, or at once when the signal aborts; never rejects, never holds the process. */
+export async function pause (ms: number, signal: AbortSignal): Promise<void> {
+  await sleep(ms, undefined, { signal, ref: false }).catch(() => {})
+}

@@ -17,5 +17,7 @@ export interface FunctionDeps {
 export interface HttpFunction {
   /** kebab-case verb-noun, used everywhere: FUNCTIONS=, compose service, nginx upstream, logs. */
   readonly name: string
+  /** Its routes answer 503 until the database is migrated, and when too many requests wait on it. */
+  readonly needsDatabase: boolean
   readonly plugin: (app: App, deps: FunctionDeps) => Promise<void>
 }

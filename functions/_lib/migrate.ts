@@ -33,6 +33,7 @@ export const LATEST_VERSION = loadMigrations().length
 export async function migrate (sql: postgres.Sql, log: Pick<FastifyBaseLogger, 'info'>): Promise<void> {
   const migrations = loadMigrations()
   await sql.begin(async (tx) => {
+    await tx`set local statement_timeout = 0`
     await tx`select pg_advisory_xact_lock(${LOCK_KEY})`
     await tx`
       create table if not exists schema_migration (
