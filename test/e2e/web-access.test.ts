@@ -75,3 +75,22 @@ async function tabTo (page: Page, id: string): Promise<void> {
   }
   assert.fail(`Tab never reached #${id}`)
 }
+
+test('a secret over the size limit is refused in the page before anything is sent', { skip: SKIP_WITHOUT_CHROMIUM }, async (t) => {
+  const web = await startWebApp(t, { env: { SECRET_MAX_BYTES: '200' } })
+  const browser = await launchBrowser(t)
+  const page = await (await browser.newContext({ locale: 'en-US' })).newPage()
+  await page.goto(`${web.base}/`)
+  await page.locator('#ttl option').first().waitFor({ state: 'attached' })
+  // 200 bytes of envelope hold 119 bytes of text: 4 + ceil((12 + 119 + 16) * 4 / 3) = 200.
+  await page.locator('#secret').fill('x'.repeat(120))
+  assert.equal(await page.locator('#secret-size').innerText(), '120 of 119 bytes')
+  await page.locator('#create-submit').click()
+  await page.getByText('The secret is too long: at most 119 bytes.').waitFor()
+  assert.equal(web.received.filter((r) => r.method === 'POST').length, 0)
+
+  await page.locator('#secret').fill('x'.repeat(119))
+  await page.locator('#create-submit').click()
+  await page.locator('#result-view').waitFor()
+  assert.equal(await countSecrets(web), 1, 'the largest text the page allows fits the server limit exactly')
+})

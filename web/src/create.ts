@@ -1,7 +1,7 @@
 // The create page: encrypt in the browser, POST only the envelope, show the link with its #key.
 import { ApiError, NETWORK_ERROR, request, type Created, type WebConfig } from './api.ts'
 import { byId, showError, showView, wireCopyButtons } from './dom.ts'
-import { formatDuration, formatTime, initLocale, onLocaleChange, show, t } from './i18n.ts'
+import { formatDuration, formatNumber, formatTime, initLocale, onLocaleChange, show, t } from './i18n.ts'
 import { renderQr } from './qr.ts'
 import { maxPlaintextBytes, seal } from './zk.ts'
 
@@ -25,9 +25,10 @@ const maxBytes = maxPlaintextBytes(config.maxBytes)
 requireRow.hidden = !config.features.revealPassphrase
 fillTtlChoices()
 onLocaleChange(fillTtlChoices)
-show(sizeHint, () => t('create.size', { used: byteLength(secretField.value), max: maxBytes }))
+const renderSize = (): string => t('create.size', { used: formatNumber(byteLength(secretField.value)), max: formatNumber(maxBytes) })
+show(sizeHint, renderSize)
 secretField.addEventListener('input', () => {
-  sizeHint.textContent = t('create.size', { used: byteLength(secretField.value), max: maxBytes })
+  sizeHint.textContent = renderSize()
   sizeHint.classList.toggle('over', byteLength(secretField.value) > maxBytes)
 })
 form.addEventListener('submit', (event) => {
@@ -54,7 +55,7 @@ async function create (): Promise<void> {
   const passphrase = passphraseField.value
   const requirePassphrase = config.features.revealPassphrase && requireBox.checked
   if (secret === '') return fail(t('create.error.empty'), secretField)
-  if (byteLength(secret) > maxBytes) return fail(t('create.error.tooLarge', { max: maxBytes }), secretField)
+  if (byteLength(secret) > maxBytes) return fail(t('create.error.tooLarge', { max: formatNumber(maxBytes) }), secretField)
   if (requirePassphrase && passphrase === '') return fail(t('create.error.requirePassphrase'), passphraseField)
   showError(createError, undefined)
   submit.disabled = true

@@ -31,6 +31,10 @@ export function onLocaleChange (listener: () => void): void {
   listeners.push(listener)
 }
 
+export function formatNumber (value: number): string {
+  return new Intl.NumberFormat(current).format(value)
+}
+
 export function formatTime (iso: string): string {
   return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
 }

@@ -21,7 +21,7 @@ export const en = {
   'create.submit': 'Create link',
   'create.busy': 'Encrypting…',
   'create.error.empty': 'Type the secret first.',
-  'create.error.tooLarge': 'The secret is too long: at most {max} bytes after encryption.',
+  'create.error.tooLarge': 'The secret is too long: at most {max} bytes.',
   'create.error.requirePassphrase': 'Enter a passphrase to require it for reading.',
 
   'result.title': 'Your link is ready',

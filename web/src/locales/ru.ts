@@ -23,7 +23,7 @@ export const ru: Record<MessageKey, string> = {
   'create.submit': 'Создать ссылку',
   'create.busy': 'Шифрование…',
   'create.error.empty': 'Сначала введите секрет.',
-  'create.error.tooLarge': 'Секрет слишком длинный: после шифрования допускается не более {max} байт.',
+  'create.error.tooLarge': 'Секрет слишком длинный: не более {max} байт.',
   'create.error.requirePassphrase': 'Введите кодовую фразу, чтобы требовать её для чтения.',
 
   'result.title': 'Ссылка готова',
