@@ -55,8 +55,9 @@ export function createLambdaEntry (selection?: string, options: LambdaEntryOptio
       callbackWaitsForEmptyEventLoop: false
     })
     await app.ready()
-    // A cold start waits for the migrations rather than answering its first requests with 503.
-    await app.databaseReady
+    // Migrations run in the background of start-up (db.ts): a cold start waits for them rather
+    // than answering its first request with 503, but not for ever while PostgreSQL is down.
+    await Promise.race([app.databaseReady, sleep(DATABASE_WAIT_MS, undefined, { ref: false })])
     return { app, proxy }
   }
   return {
