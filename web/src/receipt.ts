@@ -4,7 +4,8 @@ import { byId, showError } from './dom.ts'
 import { formatTime, initLocale, show, t } from './i18n.ts'
 import type { MessageKey } from './locales/en.ts'
 
-const receiptKey = decodeURIComponent(location.pathname.split('/').pop() ?? '')
+// Already URL-encoded as the browser holds it: reused as is (decoding could throw on a bad %xx).
+const receiptKey = location.pathname.split('/').pop() ?? ''
 const statusLine = byId('receipt-status', HTMLParagraphElement)
 const details = byId('receipt-details', HTMLDListElement)
 const errorLine = byId('receipt-error', HTMLParagraphElement)
@@ -16,7 +17,7 @@ await load()
 async function load (): Promise<void> {
   showError(errorLine, undefined)
   try {
-    const receipt = await request<Receipt>('GET', `/receipt/${encodeURIComponent(receiptKey)}`)
+    const receipt = await request<Receipt>('GET', `/receipt/${receiptKey}`)
     show(statusLine, () => t(`receipt.status.${receipt.status}` as MessageKey))
     statusLine.dataset.status = receipt.status
     const rows: Array<[MessageKey, string | undefined]> = [

@@ -4,7 +4,8 @@ import { byId, showError, showView, wireCopyButtons } from './dom.ts'
 import { formatTime, initLocale, show, t } from './i18n.ts'
 import { isEnvelope, isKey, open } from './zk.ts'
 
-const secretKey = decodeURIComponent(location.pathname.split('/').pop() ?? '')
+// Already URL-encoded as the browser holds it: reused as is (decoding could throw on a bad %xx).
+const secretKey = location.pathname.split('/').pop() ?? ''
 const fragmentKey = location.hash.slice(1)
 const status = byId('reveal-status', HTMLParagraphElement)
 const expires = byId('reveal-expires', HTMLParagraphElement)
@@ -27,7 +28,7 @@ form.addEventListener('submit', (event) => {
 /** GET …/status consumes nothing; a server without that endpoint answers ROUTE_NOT_FOUND. */
 async function checkStatus (): Promise<void> {
   try {
-    const waiting = await request<SecretStatus>('GET', `/secret/${encodeURIComponent(secretKey)}/status`)
+    const waiting = await request<SecretStatus>('GET', `/secret/${secretKey}/status`)
     show(status, () => t('reveal.waiting'))
     show(expires, () => t('reveal.expires', { time: formatTime(waiting.expires_at) }))
     expires.hidden = false
@@ -52,7 +53,7 @@ async function reveal (): Promise<void> {
   show(submit, () => t('reveal.busy'))
   let secret: string
   try {
-    ({ secret } = await request<{ secret: string }>('GET', `/secret/${encodeURIComponent(secretKey)}`, {
+    ({ secret } = await request<{ secret: string }>('GET', `/secret/${secretKey}`, {
       headers: passphrase === '' ? {} : passphraseHeader(passphrase)
     }))
   } catch (err) {
