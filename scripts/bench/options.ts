@@ -3,7 +3,7 @@
 export const PHASES = [
   'bare', 'ceiling', 'pgbench',
   'create', 'create-passphrase', 'reveal', 'pairs', 'delete', 'mixed',
-  'fixed-rate', 'passphrase-interference', 'profile', 'scale', 'purge', 'embedded', 'churn'
+  'fixed-rate', 'passphrase-interference', 'unix-socket', 'profile', 'scale', 'purge', 'embedded', 'churn'
 ] as const
 export type PhaseName = typeof PHASES[number]
 
@@ -22,9 +22,11 @@ export interface BenchOptions {
   /** Copy results.json and chart.svg to docs/benchmarks/ and refresh docs/benchmarks.md's tables. */
   publish: boolean
   outDir: string
+  /** Only rewrite report.md and chart.svg from an earlier run's results.json in this directory. */
+  reportOnly?: string
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only=a,b] [--rounds=N] [--seconds=N] [--churn-minutes=N] [--publish]
+export const USAGE = `usage: npm run bench -- [--quick] [--only=a,b] [--rounds=N] [--seconds=N] [--churn-minutes=N] [--publish] [--report-only=DIR]
   phases: ${PHASES.join(', ')}`
 
 export function parseOptions (argv: readonly string[]): BenchOptions {
@@ -34,7 +36,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions {
     if (match === null) throw new Error(`unknown argument ${arg}\n${USAGE}`)
     flags.set(match[1] as string, match[2] ?? 'true')
   }
-  const known = new Set(['quick', 'only', 'rounds', 'seconds', 'warmup', 'churn-minutes', 'publish', 'out', 'connections', 'rate', 'help'])
+  const known = new Set(['quick', 'only', 'rounds', 'seconds', 'warmup', 'churn-minutes', 'publish', 'out', 'connections', 'rate', 'report-only', 'help'])
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}\n${USAGE}`)
   if (flags.has('help')) throw new Error(USAGE)
   const quick = flags.get('quick') === 'true'
@@ -63,6 +65,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions {
     scaleLevels: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
     purgeRows: quick ? 100_000 : 1_000_000,
     publish: flags.get('publish') === 'true',
-    outDir: flags.get('out') ?? `bench-results/${stamp}`
+    outDir: flags.get('out') ?? `bench-results/${stamp}`,
+    ...(flags.has('report-only') ? { reportOnly: flags.get('report-only') as string } : {})
   }
 }

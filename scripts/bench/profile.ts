@@ -8,7 +8,7 @@ import type { BenchOptions } from './options.ts'
 import type { HotSpot, ProfileResult } from './results.ts'
 import { startSubject } from './subject.ts'
 
-interface CpuProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, hitCount?: number }
+interface CpuProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, hitCount?: number, children?: number[] }
 interface CpuProfile { nodes: CpuProfileNode[], samples: number[], timeDeltas: number[], startTime: number, endTime: number }
 
 export async function measureProfile (options: BenchOptions, env: Record<string, string>, log: (line: string) => void): Promise<ProfileResult> {
@@ -36,9 +36,20 @@ export async function measureProfile (options: BenchOptions, env: Record<string,
 /** Self time per function and per package (or project file), largest first. */
 export function summarizeProfile (profile: CpuProfile): Omit<ProfileResult, 'workload' | 'file'> {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+  const parentOf = new Map<number, number>()
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id)
+  // Native and node: frames say little on their own: name the nearest caller in a package or
+  // project file ("writeBuffer via postgres/src/connection.js").
+  const originUrl = (id: number): string => {
+    for (let cur = parentOf.get(id); cur !== undefined; cur = parentOf.get(cur)) {
+      const url = byId.get(cur)?.callFrame.url ?? ''
+      if (url !== '' && !url.startsWith('node:')) return url
+    }
+    return ''
+  }
   const selfUs = new Map<number, number>()
   profile.samples.forEach((id, i) => { selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)) })
-  const fn = new Map<string, { us: number, name: string, where: string }>()
+  const fn = new Map<string, { us: number, name: string, where: string, via: Map<string, number> }>()
   const pkg = new Map<string, number>()
   let total = 0
   for (const [id, us] of selfUs) {
@@ -50,16 +61,26 @@ export function summarizeProfile (profile: CpuProfile): Omit<ProfileResult, 'wor
     const name = functionName === '' ? (url === '' ? node.callFrame.functionName || '(native)' : '(anonymous)') : functionName
     const where = url === '' ? '' : `${shortUrl(url)}:${lineNumber + 1}`
     const key = `${name}@${where}`
-    const entry = fn.get(key) ?? { us: 0, name, where }
+    const entry = fn.get(key) ?? { us: 0, name, where, via: new Map<string, number>() }
     entry.us += us
+    let group = packageOf(url, name)
+    if ((url === '' && !name.startsWith('(')) || url.startsWith('node:')) {
+      const caller = originUrl(id)
+      entry.via.set(shortUrl(caller), (entry.via.get(shortUrl(caller)) ?? 0) + us)
+      // Node's own and native work is charged to the package that asked for it.
+      if (caller !== '') group = `${packageOf(caller, '')} (in Node/native code)`
+    }
     fn.set(key, entry)
-    const group = packageOf(url, name)
     pkg.set(group, (pkg.get(group) ?? 0) + us)
   }
   const spot = (us: number, name: string, where: string): HotSpot => ({ selfMs: Math.round(us / 100) / 10, share: Math.round(us / total * 1000) / 1000, name, where })
+  const mainCaller = (via: Map<string, number>): string => {
+    const [best] = [...via.entries()].filter(([caller]) => caller !== '').sort((a, b) => b[1] - a[1])
+    return best === undefined ? '' : ` via ${best[0]}`
+  }
   return {
     totalMs: Math.round(total / 1000),
-    byFunction: [...fn.values()].sort((a, b) => b.us - a.us).slice(0, 25).map((e) => spot(e.us, e.name, e.where)),
+    byFunction: [...fn.values()].sort((a, b) => b.us - a.us).slice(0, 25).map((e) => spot(e.us, e.name, `${e.where}${mainCaller(e.via)}`.trim())),
     byPackage: [...pkg.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([name, us]) => spot(us, name, ''))
   }
 }

@@ -8,6 +8,9 @@ import { round3, spread, type Spread } from './stats.ts'
 
 const fmt = (value: number | undefined, digits = 0): string => value === undefined || !Number.isFinite(value) ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 const range = (s: Spread | undefined, digits = 0): string => s === undefined ? '–' : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+/** Milliseconds with the precision that means something: 0.84, 8.4, 84, 840. */
+const ms = (value: number | undefined): string => value === undefined || !Number.isFinite(value) ? '–' : fmt(value, value < 10 ? 2 : value < 100 ? 1 : 0)
+const msRange = (s: Spread | undefined): string => s === undefined ? '–' : `${ms(s.median)} (${ms(s.min)}–${ms(s.max)})`
 
 export interface Target { name: string, target: string, measured: string, met: boolean | undefined }
 
@@ -35,7 +38,7 @@ export function evaluateTargets (r: BenchResults): Target[] {
     })
   }
   for (const fixed of r.fixedRate ?? []) {
-    targets.push({ name: `${fixed.workload} p99 at ${fixed.rate} req/s`, target: '≤ 10 ms', measured: `${fmt(fixed.p99Ms, 2)} ms (p50 ${fmt(fixed.p50Ms, 2)} ms), ${fixed.failures} errors`, met: fixed.p99Ms <= 10 && fixed.failures === 0 })
+    targets.push({ name: `${fixed.workload} p99 at ${fixed.rate} req/s`, target: '≤ 10 ms', measured: `${ms(fixed.p99Ms)} ms (p50 ${ms(fixed.p50Ms)} ms), ${fixed.failures} errors`, met: fixed.p99Ms <= 10 && fixed.failures === 0 })
   }
   const levels = r.scale?.levels ?? []
   const largest = levels[levels.length - 1]
@@ -45,11 +48,11 @@ export function evaluateTargets (r: BenchResults): Target[] {
   const smallest = levels[0]
   if (smallest !== undefined && largest !== undefined && largest !== smallest) {
     const x = largest.revealAtRate.p99Ms / smallest.revealAtRate.p99Ms
-    targets.push({ name: `reveal p99 at ${fmt(largest.stored)} vs ${fmt(smallest.stored)} stored (${largest.revealAtRate.rate} req/s)`, target: '≤ 1.5×', measured: `${fmt(x, 2)}× (${fmt(largest.revealAtRate.p99Ms, 2)} vs ${fmt(smallest.revealAtRate.p99Ms, 2)} ms)`, met: x <= 1.5 })
+    targets.push({ name: `reveal p99 at ${fmt(largest.stored)} vs ${fmt(smallest.stored)} stored (${largest.revealAtRate.rate} req/s)`, target: '≤ 1.5×', measured: `${fmt(x, 2)}× (${ms(largest.revealAtRate.p99Ms)} vs ${ms(smallest.revealAtRate.p99Ms)} ms)`, met: x <= 1.5 })
   }
   const pi = r.passphraseInterference
   if (pi !== undefined) {
-    targets.push({ name: 'reveal p99 beside saturating passphrase creates vs alone', target: '≤ 2×', measured: `${fmt(pi.p99Ratio, 2)}× (${fmt(pi.revealWithPassphraseLoad.latencyMs.p99, 2)} vs ${fmt(pi.revealAlone.latencyMs.p99, 2)} ms); ${fmt(pi.hashesPerSecond)} Argon2id hashes/s`, met: pi.p99Ratio <= 2 })
+    targets.push({ name: 'reveal p99 beside saturating passphrase creates vs alone', target: '≤ 2×', measured: `${ms(pi.p99Ratio)}× (${ms(pi.revealWithPassphraseLoad.latencyMs.p99)} vs ${ms(pi.revealAlone.latencyMs.p99)} ms); ${fmt(pi.hashesPerSecond)} Argon2id hashes/s`, met: pi.p99Ratio <= 2 })
   }
   if (r.serverPeakRssMiB !== undefined) {
     const mb = r.serverPeakRssMiB * 1.048576
@@ -80,7 +83,7 @@ export function renderMarkdown (r: BenchResults): string {
   const row = (label: string, s: WorkloadSummary | undefined, ceiling?: WorkloadSummary): void => {
     if (s === undefined) return
     const x = ceiling === undefined ? '' : fmt(s.okPerSecond.median / ceiling.okPerSecond.median, 2)
-    lines.push(`| ${label} | ${range(s.okPerSecond)} | ${x} | ${range(s.p50Ms, 2)} | ${range(s.p99Ms, 2)} | ${range(s.serverCpuUs)} | ${range(s.dbCpuUs)} | ${s.failures} |`)
+    lines.push(`| ${label} | ${range(s.okPerSecond)} | ${x} | ${msRange(s.p50Ms)} | ${msRange(s.p99Ms)} | ${range(s.serverCpuUs)} | ${range(s.dbCpuUs)} | ${s.failures} |`)
   }
   const b = r.baselines
   row('baseline: bare Fastify route', b.bareFastify)
@@ -92,35 +95,39 @@ export function renderMarkdown (r: BenchResults): string {
   row('create→reveal pairs (requests)', r.workloads.pairs)
   row('delete', r.workloads.delete)
   row('mixed 50/45/5', r.workloads.mixed)
+  row('create over the Unix socket', r.unixSocket?.create, b.sqlCreate)
+  row('reveal over the Unix socket', r.unixSocket?.reveal, b.sqlReveal)
   lines.push('')
+  const rss = Object.entries(r.workloads).map(([name, s]) => `${name} ${s.raw.map((round) => fmt(round.serverRssMiB)).join('/')}`)
+  if (rss.length > 0) lines.push(`Server RSS (MiB) at the end of each round: ${rss.join('; ')}; peak (VmHWM) ${fmt(r.serverPeakRssMiB)} MiB.`, '')
   if (b.pgbench !== undefined) {
     const p = b.pgbench
     lines.push(`pgbench (${p.version}, ${p.clients} clients, prepared): create ${range(spread(p.create.tps))} tps, reveal ${range(spread(p.reveal.tps))} tps.`, '')
   }
   if (r.fixedRate !== undefined) {
     lines.push(`### Latency at a fixed rate (synchronous_commit=${r.postgres.synchronous_commit})`, '', '| Workload | rate | p50 ms | p99 ms | errors |', '|---|---|---|---|---|')
-    for (const f of r.fixedRate) lines.push(`| ${f.workload} | ${f.rate}/s | ${fmt(f.p50Ms, 2)} | ${fmt(f.p99Ms, 2)} | ${f.failures} |`)
+    for (const f of r.fixedRate) lines.push(`| ${f.workload} | ${f.rate}/s | ${ms(f.p50Ms)} | ${ms(f.p99Ms)} | ${f.failures} |`)
     lines.push('')
   }
   if (r.passphraseInterference !== undefined) {
     const pi = r.passphraseInterference
-    lines.push(`Passphrase creates at saturation: ${fmt(pi.hashesPerSecond)} Argon2id hashes/s (each create hashes once). Reveals at a fixed rate beside them: p99 ${fmt(pi.revealWithPassphraseLoad.latencyMs.p99, 2)} ms vs ${fmt(pi.revealAlone.latencyMs.p99, 2)} ms alone (${fmt(pi.p99Ratio, 2)}×).`, '')
+    lines.push(`Passphrase creates at saturation: ${fmt(pi.hashesPerSecond)} Argon2id hashes/s (each create hashes once). Reveals at a fixed rate beside them: p99 ${ms(pi.revealWithPassphraseLoad.latencyMs.p99)} ms vs ${ms(pi.revealAlone.latencyMs.p99)} ms alone (${ms(pi.p99Ratio)}×).`, '')
   }
   if (r.scale !== undefined && r.scale.levels.length > 0) {
     lines.push(`### Scale (synchronous_commit=${r.postgres.synchronous_commit})`, '', `| Stored secrets | bytes/secret (table+indexes) | reveal ok/s | reveal p99 ms | reveal p99 at ${r.settings.fixedRate}/s | create ok/s | create p99 ms |`, '|---|---|---|---|---|---|---|')
     for (const l of r.scale.levels) {
-      lines.push(`| ${fmt(l.stored)} | ${fmt(l.bytesPerSecret)} | ${fmt(l.reveal.okPerSecond.median)} | ${fmt(l.reveal.p99Ms.median, 2)} | ${fmt(l.revealAtRate.p99Ms, 2)} | ${fmt(l.create.okPerSecond.median)} | ${fmt(l.create.p99Ms.median, 2)} |`)
+      lines.push(`| ${fmt(l.stored)} | ${fmt(l.bytesPerSecret)} | ${fmt(l.reveal.okPerSecond.median)} | ${ms(l.reveal.p99Ms.median)} | ${ms(l.revealAtRate.p99Ms)} | ${fmt(l.create.okPerSecond.median)} | ${ms(l.create.p99Ms.median)} |`)
     }
     lines.push('')
     if (r.scale.auditBytesPerEvent !== undefined) lines.push(`audit_log: ${fmt(r.scale.auditBytesPerEvent)} bytes per event (table + indexes); a created-then-revealed secret leaves two events.`, '')
   }
   const purge = r.scale?.purge
   if (purge !== undefined) {
-    lines.push(`Purge: ${fmt(purge.rows)} expired secrets deleted (with their audit rows) in ${fmt(purge.seconds, 1)} s = ${fmt(purge.rowsPerSecond)} rows/s, batches of ${purge.batchSize}. Reveals at ${fmt(purge.readsBefore.okPerSecond)}/s meanwhile: p99 ${fmt(purge.readsDuring.latencyMs.p99, 2)} ms during the purge vs ${fmt(purge.readsBefore.latencyMs.p99, 2)} ms before (${fmt(purge.readsDuring.latencyMs.p99 / purge.readsBefore.latencyMs.p99, 2)}×); ${purge.readsDuring.requests - purge.readsDuring.ok} failed reads.`, '')
+    lines.push(`Purge: ${fmt(purge.rows)} expired secrets deleted (with their audit rows) in ${fmt(purge.seconds, 1)} s = ${fmt(purge.rowsPerSecond)} rows/s, batches of ${purge.batchSize}. Reveals at ${fmt(purge.readsBefore.okPerSecond)}/s meanwhile: p99 ${ms(purge.readsDuring.latencyMs.p99)} ms during the purge vs ${ms(purge.readsBefore.latencyMs.p99)} ms before (${ms(purge.readsDuring.latencyMs.p99 / purge.readsBefore.latencyMs.p99)}×); ${purge.readsDuring.requests - purge.readsDuring.ok} failed reads.`, '')
   }
   if (Object.keys(r.embedded).length > 0) {
     lines.push('### Embedded mode (PGlite, no POSTGRES_HOST)', '', '| Workload | ok/s | p50 ms | p99 ms | server CPU µs/req (includes the database) | errors |', '|---|---|---|---|---|---|')
-    for (const [name, s] of Object.entries(r.embedded)) lines.push(`| ${name} | ${range(s.okPerSecond)} | ${range(s.p50Ms, 2)} | ${range(s.p99Ms, 2)} | ${range(s.serverCpuUs)} | ${s.failures} |`)
+    for (const [name, s] of Object.entries(r.embedded)) lines.push(`| ${name} | ${range(s.okPerSecond)} | ${msRange(s.p50Ms)} | ${msRange(s.p99Ms)} | ${range(s.serverCpuUs)} | ${s.failures} |`)
     lines.push('')
     if (r.embeddedPeakRssMiB !== undefined) lines.push(`Embedded server peak RSS: ${fmt(r.embeddedPeakRssMiB * 1.048576)} MB.`, '')
   }

@@ -83,6 +83,8 @@ export interface BenchResults {
   workloads: Record<string, WorkloadSummary>
   fixedRate?: FixedRateResult[]
   passphraseInterference?: PassphraseInterference
+  /** create and reveal with POSTGRES_HOST set to PostgreSQL's Unix socket directory. */
+  unixSocket?: Record<string, WorkloadSummary>
   serverPeakRssMiB?: number | undefined
   profile?: ProfileResult
   scale?: ScaleResult

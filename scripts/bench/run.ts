@@ -1,6 +1,6 @@
 // `npm run bench`: runs every phase of the benchmark suite and writes results.json, report.md and
 // chart.svg to bench-results/<time>/ (see docs/benchmarks.md). Never part of `npm test`.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { measureBareFastify, measureDatabaseCeiling } from './baselines.ts'
 import { connect, createThrowawayDatabase, postgresSettings, SHARED_POSTGRES } from './database.ts'
@@ -18,6 +18,17 @@ import { runWorkload, SATURATION_WORKLOADS, type Timing } from './workloads.ts'
 import { migrate } from '../../functions/_lib/migrate.ts'
 
 const POOL_SIZE = 10 // POSTGRES_POOL_SIZE's default: the server is measured as shipped.
+
+async function unixSocketDirectory (): Promise<string | undefined> {
+  const sql = connect(SHARED_POSTGRES, 'postgres')
+  try {
+    const [row] = await sql<{ dirs: string }[]>`select current_setting('unix_socket_directories') as dirs`
+    const dir = row?.dirs.split(',').map((d) => d.trim()).find((d) => d.startsWith('/'))
+    return dir !== undefined && existsSync(`${dir}/.s.PGSQL.${SHARED_POSTGRES.port}`) ? dir : undefined
+  } finally {
+    await sql.end()
+  }
+}
 
 function log (line: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
@@ -102,6 +113,27 @@ async function main (options: BenchOptions): Promise<void> {
     }
   }
 
+  if (on('unix-socket')) {
+    // The profile's largest item is the socket write of each query; a Unix socket is cheaper than
+    // TCP over loopback. POSTGRES_HOST=<socket directory> is all a deployment needs to change.
+    const socketDir = await unixSocketDirectory()
+    if (socketDir === undefined) {
+      log('PostgreSQL has no Unix socket directory: unix-socket skipped')
+    } else {
+      log(`burnlink on PostgreSQL over the Unix socket in ${socketDir}`)
+      const subject = await startSubject({ endpoint: { ...SHARED_POSTGRES, host: socketDir }, env: serverEnv, connections: options.connections })
+      try {
+        results.unixSocket = {}
+        for (const workload of ['create', 'reveal'] as const) {
+          results.unixSocket[workload] = await runWorkload(subject, workload, timing, options.outDir, expectedRate, log)
+          save()
+        }
+      } finally {
+        await subject.stop()
+      }
+    }
+  }
+
   if (on('profile')) {
     log('CPU profile of the server under the mixed workload')
     results.profile = await measureProfile(options, serverEnv, log)
@@ -152,4 +184,9 @@ try {
   process.stderr.write(`${(err as Error).message}\n`)
   process.exit(2)
 }
-await main(options)
+if (options.reportOnly !== undefined) {
+  writeReport(JSON.parse(readFileSync(join(options.reportOnly, 'results.json'), 'utf8')) as BenchResults, options.reportOnly)
+  if (options.publish) publish(options.reportOnly)
+} else {
+  await main(options)
+}

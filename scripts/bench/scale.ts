@@ -95,7 +95,7 @@ async function measurePurge (subject: Subject, options: BenchOptions, log: (line
   const seconds = options.measureSeconds
   const beforeKeys = join(options.outDir, 'keys-purge-before.txt')
   const duringKeys = join(options.outDir, 'keys-purge-during.txt')
-  const maxPurgeSeconds = options.quick ? 60 : 240
+  const maxPurgeSeconds = options.quick ? 30 : 240
   await subject.seed(rate * (seconds + 1) + 100, beforeKeys)
   await subject.seed(rate * (maxPurgeSeconds + 2), duringKeys)
   const readsBefore = await runLoad({ url: subject.server.url, workload: 'reveal', connections: 10, rate, warmup: { seconds: 1 }, measure: { seconds }, keysFile: beforeKeys }, subject.target)
