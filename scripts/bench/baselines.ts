@@ -35,7 +35,7 @@ export interface CeilingOptions extends Timing { poolSize: number }
 export async function measureDatabaseCeiling (db: ThrowawayDatabase, statement: 'create' | 'reveal', timing: CeilingOptions, expectedRate: number, log: (line: string) => void): Promise<WorkloadSummary> {
   const rounds: RoundResult[] = []
   for (let round = 1; round <= timing.rounds; round++) {
-    await db.sql`truncate secret, audit_log`
+    await db.sql`truncate secret, audit_log cascade`
     const idCount = statement === 'reveal' ? Math.ceil(expectedRate * (timing.warmupSeconds + timing.measureSeconds) * 1.5) : 0
     if (idCount > 0) {
       await db.sql`

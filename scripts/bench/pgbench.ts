@@ -70,7 +70,7 @@ export async function measurePgbench (db: ThrowawayDatabase, timing: Timing, log
     writeFileSync(createFile, createScript())
     writeFileSync(revealFile, REVEAL_SCRIPT)
     for (let round = 1; round <= timing.rounds; round++) {
-      await db.sql`truncate secret, audit_log`
+      await db.sql`truncate secret, audit_log cascade`
       if (timing.warmupSeconds > 0) pgbench(db, createFile, ['-c', String(clients), '-T', String(timing.warmupSeconds)])
       const run = pgbench(db, createFile, ['-c', String(clients), '-T', String(timing.measureSeconds)])
       result.create.tps.push(run.tps)
@@ -80,7 +80,7 @@ export async function measurePgbench (db: ThrowawayDatabase, timing: Timing, log
       // Reveal: rows for both the warm-up and the measured run, sized from the create rate.
       const warmupPerClient = Math.ceil(run.tps * timing.warmupSeconds / clients)
       const measuredPerClient = Math.ceil(run.tps * timing.measureSeconds / clients)
-      await db.sql`truncate secret, audit_log`
+      await db.sql`truncate secret, audit_log cascade`
       await db.sql`
         insert into secret (id, ref, ciphertext, expires_at)
         select sha256(int8send(c::bigint * ${CLIENT_STRIDE} + i)), left(md5((c::bigint * ${CLIENT_STRIDE} + i)::text), 24),

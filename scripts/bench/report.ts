@@ -70,7 +70,7 @@ export function evaluateTargets (r: BenchResults): Target[] {
 export function renderMarkdown (r: BenchResults): string {
   const lines: string[] = []
   const m = r.machine
-  lines.push(`Run ${r.startedAt} (${r.quick ? 'quick smoke run' : 'full run'}, ${fmt(r.durationSeconds)} s): \`${r.command}\``, '')
+  lines.push(`Run ${r.startedAt} (${r.quick ? 'quick smoke run' : 'full run'}, ${fmt(r.durationSeconds)} s): \`${r.command}\` at commit ${r.code.commit}${r.code.modified.length > 0 ? ` plus uncommitted changes then in progress in ${r.code.modified.join(', ')}` : ''}.`, '')
   lines.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}, PostgreSQL ${r.postgres.version} (synchronous_commit=${r.postgres.synchronous_commit}, fsync=${r.postgres.fsync}, shared_buffers=${r.postgres.shared_buffers}); load average at start ${m.loadAverageAtStart.join(' ')}. **Shared machine**: other work ran on the same 2 cores, so absolute figures are noisy; ratios and CPU per request are the robust figures.`, '')
   lines.push(`Settings: ${r.settings.connections} connections, ${r.settings.rounds} rounds of ${r.settings.warmupSeconds} s warm-up (discarded) + ${r.settings.measureSeconds} s measured; POSTGRES_POOL_SIZE=${r.settings.poolSize}. Figures are median (min–max) over rounds.`, '')
 

@@ -75,6 +75,7 @@ export interface PassphraseInterference {
 export interface BenchResults {
   startedAt: string
   command: string
+  code: { commit: string, modified: string[] }
   quick: boolean
   machine: MachineDescription
   postgres: PostgresSettings

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { measureBareFastify, measureDatabaseCeiling } from './baselines.ts'
 import { connect, createThrowawayDatabase, postgresSettings, SHARED_POSTGRES } from './database.ts'
 import { parseOptions, type BenchOptions, type PhaseName } from './options.ts'
-import { describeMachine } from './proc.ts'
+import { describeMachine, tryRun } from './proc.ts'
 import { measurePgbench } from './pgbench.ts'
 import { publish, writeReport } from './report.ts'
 import type { BenchResults } from './results.ts'
@@ -18,6 +18,13 @@ import { runWorkload, SATURATION_WORKLOADS, type Timing } from './workloads.ts'
 import { migrate } from '../../functions/_lib/migrate.ts'
 
 const POOL_SIZE = 10 // POSTGRES_POOL_SIZE's default: the server is measured as shipped.
+
+/** The commit measured, and whether the server's code differed from it (a work tree in progress). */
+function describeCode (): { commit: string, modified: string[] } {
+  const commit = tryRun('git', ['rev-parse', '--short', 'HEAD']) ?? 'unknown'
+  const status = tryRun('git', ['status', '--porcelain', '--', 'functions', 'db', 'package.json']) ?? ''
+  return { commit, modified: status.split('\n').map((l) => l.slice(3)).filter((l) => l !== '') }
+}
 
 async function unixSocketDirectory (): Promise<string | undefined> {
   const sql = connect(SHARED_POSTGRES, 'postgres')
@@ -43,6 +50,7 @@ async function main (options: BenchOptions): Promise<void> {
   const results: BenchResults = {
     startedAt: new Date(started).toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    code: describeCode(),
     quick: options.quick,
     machine: describeMachine(),
     postgres: await postgresSettings(admin),

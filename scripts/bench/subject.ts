@@ -63,7 +63,7 @@ export async function startSubject (options: SubjectOptions): Promise<Subject> {
     },
     reset: async () => {
       if (db === undefined) return
-      await db.sql`truncate secret, audit_log`
+      await db.sql`truncate secret, audit_log cascade`
       await db.sql`vacuum analyze secret`
     },
     stop: async () => {
