@@ -63,7 +63,14 @@ async function main (options: BenchOptions): Promise<void> {
   log(`machine: ${results.machine.cpus} × ${results.machine.cpuModel}, load ${results.machine.loadAverageAtStart.join(' ')}; PostgreSQL ${results.postgres.version}, synchronous_commit=${results.postgres.synchronous_commit}`)
 
   const save = (): void => { writeFileSync(join(options.outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n') }
-  const serverEnv = { POSTGRES_POOL_SIZE: String(POOL_SIZE) }
+  // One client IP sends all the load: per-IP rate limits (if the server has them) would turn the
+  // benchmark into a measurement of 429s, so they are off (0 = unlimited).
+  const serverEnv = {
+    POSTGRES_POOL_SIZE: String(POOL_SIZE),
+    RATE_LIMIT_CREATE_PER_MINUTE: '0',
+    RATE_LIMIT_READ_PER_MINUTE: '0',
+    RATE_LIMIT_DELETE_PER_MINUTE: '0'
+  }
 
   if (on('bare')) {
     log('baseline: bare Fastify route')
