@@ -2,6 +2,7 @@
 // ceiling (the same statements through postgres.js, no HTTP).
 import { backendPids, type ThrowawayDatabase } from './database.ts'
 import { runCeiling, runLoad, summarize, type RoundResult, type WorkloadSummary } from './load.ts'
+import { sealedSize } from './seed.ts'
 import { startServer } from './server.ts'
 import type { Timing } from './workloads.ts'
 
@@ -34,13 +35,14 @@ export interface CeilingOptions extends Timing { poolSize: number }
  */
 export async function measureDatabaseCeiling (db: ThrowawayDatabase, statement: 'create' | 'reveal', timing: CeilingOptions, expectedRate: number, log: (line: string) => void): Promise<WorkloadSummary> {
   const rounds: RoundResult[] = []
+  const size = sealedSize()
   for (let round = 1; round <= timing.rounds; round++) {
     await db.sql`truncate secret, audit_log cascade`
     const idCount = statement === 'reveal' ? Math.ceil(expectedRate * (timing.warmupSeconds + timing.measureSeconds) * 1.5) : 0
     if (idCount > 0) {
       await db.sql`
         insert into secret (id, ref, ciphertext, expires_at)
-        select sha256(int8send(n)), left(md5(n::text), 24), substring(decode(repeat(md5(n::text), 67), 'hex') for 1061), now() + interval '1 day'
+        select sha256(int8send(n)), left(md5(n::text), 24), substring(decode(repeat(md5(n::text), ${Math.ceil(size / 16)}), 'hex') for ${size}), now() + interval '1 day'
         from generate_series(0, ${idCount - 1}) as n`
     }
     await db.sql`vacuum analyze secret`
@@ -55,7 +57,8 @@ export async function measureDatabaseCeiling (db: ThrowawayDatabase, statement: 
       warmupSeconds: timing.warmupSeconds,
       measureSeconds: timing.measureSeconds,
       firstId: 0,
-      idCount
+      idCount,
+      ciphertextBytes: size
     }, { backendPids: async () => await backendPids(db) })
     rounds.push(result)
     const exhausted = statement === 'reveal' && result.seconds < timing.measureSeconds * 0.95 ? ' (ran out of rows early)' : ''

@@ -19,6 +19,8 @@ export interface CeilingSpec {
   /** Reveal: rows with id = sha256(int8send(n)) exist for n in [firstId, firstId + idCount). */
   firstId?: number
   idCount?: number
+  /** Size of the server's ciphertext for a 1 KiB secret (seed.ts sealedSize()). */
+  ciphertextBytes: number
 }
 
 /** The row id the seeding SQL gives number n: sha256(int8send(n)). */
@@ -39,7 +41,7 @@ async function run (spec: CeilingSpec): Promise<LoadResult> {
     connection: { application_name: 'burnlink-ceiling' }
   })
   // A ciphertext of the real size; the database does not look inside it.
-  const ciphertext = randomBytes(1024 + 37)
+  const ciphertext = randomBytes(spec.ciphertextBytes)
   const who = { client_ip: '127.0.0.1', user_agent: 'burnlink-bench', request_id: 'req-1' }
   let next = spec.firstId ?? 0
   const end = (spec.firstId ?? 0) + (spec.idCount ?? 0)

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { ThrowawayDatabase } from './database.ts'
 import type { PgbenchResult } from './results.ts'
 import { tryRun } from './proc.ts'
+import { sealedSize } from './seed.ts'
 import type { Timing } from './workloads.ts'
 
 // Each client numbers its rows: n = client_id * CLIENT_STRIDE + base + i (pgbench keeps a
@@ -14,7 +15,7 @@ import type { Timing } from './workloads.ts'
 const CLIENT_STRIDE = 1_000_000_000
 
 function createScript (): string {
-  const ciphertext = randomBytes(1024 + 37).toString('hex')
+  const ciphertext = randomBytes(sealedSize()).toString('hex')
   return `\\set r random(1, 9000000000000000000)
 with stored as (
   insert into secret (id, ref, ciphertext, passphrase_hash, expires_at)
@@ -84,7 +85,7 @@ export async function measurePgbench (db: ThrowawayDatabase, timing: Timing, log
       await db.sql`
         insert into secret (id, ref, ciphertext, expires_at)
         select sha256(int8send(c::bigint * ${CLIENT_STRIDE} + i)), left(md5((c::bigint * ${CLIENT_STRIDE} + i)::text), 24),
-               substring(decode(repeat(md5(i::text), 67), 'hex') for 1061), now() + interval '1 day'
+               substring(decode(repeat(md5(i::text), ${Math.ceil(sealedSize() / 16)}), 'hex') for ${sealedSize()}), now() + interval '1 day'
         from generate_series(0, ${clients - 1}) as c, generate_series(1, ${warmupPerClient + measuredPerClient}) as i`
       await db.sql`vacuum analyze secret`
       if (warmupPerClient > 0) pgbench(db, revealFile, ['-c', String(clients), '-t', String(warmupPerClient), '-D', 'i=0', '-D', 'base=0'])

@@ -12,6 +12,11 @@ export function benchKeyring (hexKey: string): Keyring {
 
 const BATCH = 2000
 
+/** Bytes of the ciphertext the server stores for a 1 KiB secret (header, padding and tag included). */
+export function sealedSize (): number {
+  return seal(SECRET_1KIB, newToken(), benchKeyring('00'.repeat(32))).length
+}
+
 /** Inserts `count` revealable 1 KiB secrets (TTL one day) and writes their keys to `keysFile`. */
 export async function seedRevealable (sql: postgres.Sql, keys: Keyring, count: number, keysFile: string): Promise<void> {
   const all: string[] = []
@@ -37,12 +42,14 @@ export async function seedRevealable (sql: postgres.Sql, keys: Keyring, count: n
 }
 
 /**
- * Bulk rows of the same shape and size as a stored 1 KiB secret (32-byte id, 24-char ref,
- * 1061-byte ciphertext: 21 header + 1024 + 16 tag), nobody holds a key for. Rows stay under
- * PostgreSQL's ~2 KB TOAST threshold, so their content's compressibility does not matter.
- * `expired` rows lie one hour in the past, for the purge job.
+ * Bulk rows of the same shape and size as a stored 1 KiB secret (32-byte id, 24-char ref, a
+ * ciphertext of sealedSize() bytes), nobody holds a key for. Rows stay under PostgreSQL's ~2 KB
+ * TOAST threshold, so their content's compressibility does not matter. `expired` rows lie one
+ * hour in the past, for the purge job.
  */
 export async function seedFiller (sql: postgres.Sql, count: number, expired = false): Promise<void> {
+  const size = sealedSize()
+  const repeats = Math.ceil(size / 16) // md5 gives 16 bytes
   const chunk = 100_000
   for (let done = 0; done < count; done += chunk) {
     const n = Math.min(chunk, count - done)
@@ -52,7 +59,7 @@ export async function seedFiller (sql: postgres.Sql, count: number, expired = fa
       select
         sha256(convert_to(${salt} || i::text, 'UTF8')),
         left(md5(${salt} || i::text), 24),
-        substring(decode(repeat(md5(${salt} || i::text), 67), 'hex') for 1061),
+        substring(decode(repeat(md5(${salt} || i::text), ${repeats}), 'hex') for ${size}),
         case when ${expired} then now() - interval '2 hours' else now() end,
         case when ${expired} then now() - interval '1 hour' else now() + interval '1 day' end
       from generate_series(1, ${n}) as i`
