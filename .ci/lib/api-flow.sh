@@ -27,11 +27,16 @@ api_flow () {
   other=$(expect 201 POST "$base/secret" '{"secret":"to be deleted"}' | jq -er .secret_key)
   [ "$(expect 200 DELETE "$base/secret/$other" | jq -er .status)" = secret_deleted ]
   expect 404 GET "$base/secret/$other" >/dev/null
+  # A passphrase (Argon2id, a native module) guards deletion; the header must pass any proxy.
+  local guarded
+  guarded=$(expect 201 POST "$base/secret" '{"secret":"guarded","passphrase":"tr0ub4dor"}' | jq -er .secret_key)
+  [ "$(expect 403 DELETE "$base/secret/$guarded" | jq -er .code)" = SECRET_PASSPHRASE_REQUIRED ]
+  [ "$(curl -sS -X DELETE -H 'x-passphrase: tr0ub4dor' "$base/secret/$guarded" | jq -er .status)" = secret_deleted ]
   # A link preview's HEAD must not burn a secret, whatever sits in front of the function.
   local kept
   kept=$(expect 201 POST "$base/secret" '{"secret":"survives HEAD"}' | jq -er .secret_key)
   curl -sS -o /dev/null -I "$base/secret/$kept"
   [ "$(expect 200 GET "$base/secret/$kept" | jq -er .secret)" = 'survives HEAD' ]
-  FLOW_KEYS="$key $other $kept"
-  echo "API flow passed: create, read once, 404 on re-read, delete, HEAD consumes nothing"
+  FLOW_KEYS="$key $other $guarded $kept"
+  echo "API flow passed: create, read once, 404 on re-read, delete (with a passphrase too), HEAD consumes nothing"
 }

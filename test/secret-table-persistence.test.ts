@@ -1,0 +1,35 @@
+// db/admin/secret-table-(un)logged.sql: the documented durability switch keeps rows and the API.
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { test } from 'node:test'
+import type { App } from '../functions/_lib/http-function.ts'
+import { createSecret, startTestApp } from './helper.ts'
+
+async function runAdminFile (app: App, name: string): Promise<void> {
+  // The files are ours and take no input; unsafe() lets one run several statements, as psql does.
+  await app.sql.unsafe(readFileSync(new URL(`../db/admin/${name}.sql`, import.meta.url), 'utf8'))
+}
+
+async function persistence (app: App): Promise<string> {
+  const [row] = await app.sql<{ relpersistence: string }[]>`select relpersistence from pg_class where oid = 'secret'::regclass`
+  return row?.relpersistence ?? '(no table)'
+}
+
+test('the secret table switches to LOGGED and back, keeping unread secrets readable once', async (t) => {
+  const { app } = await startTestApp(t)
+  assert.equal(await persistence(app), 'u', 'migrations create it UNLOGGED')
+  const before = await createSecret(app, { secret: 'stored while unlogged' })
+
+  await runAdminFile(app, 'secret-table-logged')
+  assert.equal(await persistence(app), 'p')
+  const during = await createSecret(app, { secret: 'stored while logged' })
+  const first = await app.inject({ method: 'GET', url: `/secret/${before.secret_key}` })
+  assert.deepEqual(first.json(), { secret: 'stored while unlogged' })
+
+  await runAdminFile(app, 'secret-table-unlogged')
+  assert.equal(await persistence(app), 'u')
+  const second = await app.inject({ method: 'GET', url: `/secret/${during.secret_key}` })
+  assert.deepEqual(second.json(), { secret: 'stored while logged' })
+  const again = await app.inject({ method: 'GET', url: `/secret/${during.secret_key}` })
+  assert.equal(again.statusCode, 404)
+})
