@@ -1,48 +1,53 @@
 // POST /secret — encrypts a secret, stores it until its TTL, returns the only key that reveals it.
 import { Type, type Static } from '@sinclair/typebox'
-import { auditContext } from './_lib/audit.ts'
 import { seal } from './_lib/crypto.ts'
-import { SecretTooLarge, SecretTtlOutOfRange } from './_lib/errors.ts'
+import { SecretKeyMissingPassphrase, SecretTooLarge, SecretTtlOutOfRange } from './_lib/errors.ts'
 import type { HttpFunction } from './_lib/http-function.ts'
-import { hashPassphrase } from './_lib/passphrase.ts'
+import { derivePassphraseKey, hashPassphrase } from './_lib/passphrase.ts'
+import { perMinute } from './_lib/rate-limit.ts'
 import { commonErrors } from './_lib/schemas.ts'
-import { newToken } from './_lib/token.ts'
 import { Passphrase, requireWellFormed } from './_lib/text.ts'
+import { newToken } from './_lib/token.ts'
 
 const route = { method: 'POST', url: '/secret' } as const
 
 const CreateSecretReply = Type.Object({
   secret_key: Type.String({ description: 'Reveals the secret once: GET /secret/{secret_key}. Not stored by the server.', examples: ['pR8Yq1ZkN3mV0sX7cT2uW9eB4hJ6gL5aD1fK8nQ3rSw'] }),
-  expires_at: Type.String({ format: 'date-time', description: 'When the secret is destroyed if nobody reads it', examples: ['2026-11-26T09:00:00.000Z'] })
+  expires_at: Type.String({ format: 'date-time', description: 'When the secret is destroyed if nobody reads it', examples: ['2026-11-26T09:00:00.000Z'] }),
+  receipt_key: Type.String({ description: 'For the creator only: GET /receipt/{receipt_key} tells whether the secret was revealed, without revealing it. Not stored by the server.', examples: ['Zr4mQ8sT1vX6yB3nK9pL2wE7cH5jD0gF4aU8iO6eR1k'] })
 }, { additionalProperties: false })
 
 const createSecret: HttpFunction = {
   name: 'create-secret',
   needsDatabase: true,
-  plugin: async (app, { config, keys, hashPool }) => {
+  plugin: async (app, { config, keys, hashPool, who }) => {
     const limits = config.secret
     const CreateSecretBody = Type.Object({
       secret: Type.String({ minLength: 1, description: `The text to share, at most ${limits.maxBytes} bytes of UTF-8`, examples: ['correct horse battery staple'] }),
-      passphrase: Type.Optional(Type.String({ ...Passphrase, description: 'If set, DELETE must present it' })),
+      passphrase: Type.Optional(Type.String({ ...Passphrase, description: 'If set, DELETE must present it (and GET too with reveal_requires_passphrase)' })),
       ttl_seconds: Type.Optional(Type.Integer({
         description: `Seconds until the secret is destroyed unread: ${limits.minTtlSeconds} to ${limits.maxTtlSeconds}, default ${limits.defaultTtlSeconds}`,
         examples: [3600]
-      }))
+      })),
+      reveal_requires_passphrase: Type.Optional(Type.Boolean({ description: 'GET must present the passphrase too (X-Passphrase), and the passphrase becomes part of the encryption key. Needs `passphrase`.', default: false }))
     }, { additionalProperties: false, examples: [{ secret: 'correct horse battery staple', passphrase: 'tr0ub4dor', ttl_seconds: 3600 }] })
 
     app.route({
       ...route,
+      config: { rateLimit: perMinute(config.rateLimit.create) },
       schema: {
         tags: ['secret'],
         summary: 'Store a secret',
-        description: 'Encrypts the secret and returns the key that reveals it exactly once.',
+        description: 'Encrypts the secret and returns the key that reveals it exactly once, and a receipt key for the creator.',
         body: CreateSecretBody,
-        response: { 201: CreateSecretReply, ...commonErrors(400, 413, 415, 503) }
+        response: { 201: CreateSecretReply, ...commonErrors(400, 413, 415, 429, 503) }
       },
       async handler (request, reply) {
         const body: Static<typeof CreateSecretBody> = request.body
         requireWellFormed('secret', body.secret)
         if (body.passphrase !== undefined) requireWellFormed('passphrase', body.passphrase)
+        const gated = body.reveal_requires_passphrase === true
+        if (gated && body.passphrase === undefined) throw new SecretKeyMissingPassphrase()
         const size = Buffer.byteLength(body.secret, 'utf8')
         if (size > limits.maxBytes) throw new SecretTooLarge(size, limits.maxBytes)
         const ttl = body.ttl_seconds ?? limits.defaultTtlSeconds
@@ -54,25 +59,30 @@ const createSecret: HttpFunction = {
         }
 
         const token = newToken()
+        const receipt = newToken()
         const passphraseHash = body.passphrase === undefined ? null : await hashPassphrase(hashPool, body.passphrase)
-        const ciphertext = seal(body.secret, token, keys)
-        const who = auditContext(request)
-        const details = { ttl_seconds: ttl, passphrase: passphraseHash !== null, size_bytes: size }
-        // One statement: the secret never exists without its 'created' audit row.
+        const gate = gated && body.passphrase !== undefined ? await derivePassphraseKey(hashPool, body.passphrase) : undefined
+        const ciphertext = seal(body.secret, token, keys, gate)
+        const by = who(request)
+        const details = { ttl_seconds: ttl, passphrase: passphraseHash !== null, reveal_requires_passphrase: gated, size_bytes: size }
+        // One statement: the secret never exists without its receipt and its 'created' audit row.
         const [row] = await app.sql<{ expires_at: Date }[]>`
           with stored as (
-            insert into secret (id, ref, ciphertext, passphrase_hash, expires_at)
-            values (${token.id}, ${token.ref}, ${ciphertext}, ${passphraseHash}, now() + make_interval(secs => ${ttl}))
-            returning ref, expires_at
+            insert into secret (id, ref, ciphertext, passphrase_hash, reveal_requires_passphrase, expires_at)
+            values (${token.id}, ${token.ref}, ${ciphertext}, ${passphraseHash}, ${gated}, now() + make_interval(secs => ${ttl}))
+            returning ref, created_at, expires_at
+          ), receipted as (
+            insert into receipt (id, secret_ref, created_at, expires_at)
+            select ${receipt.id}, ref, created_at, expires_at from stored
           ), logged as (
-            insert into audit_log (event, secret_ref, client_ip, user_agent, request_id, details)
-            select 'created', ref, ${who.client_ip}, ${who.user_agent}, ${who.request_id}, ${app.sql.json(details)}
+            insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
+            select 'created', ref, ${by.client_ip}, ${by.client_ip_hash}, ${by.user_agent}, ${by.request_id}, ${app.sql.json(details)}
             from stored
           )
           select expires_at from stored`
         if (row === undefined) throw new Error('insert returned no row')
         reply.code(201)
-        return { secret_key: token.key, expires_at: row.expires_at.toISOString() }
+        return { secret_key: token.key, expires_at: row.expires_at.toISOString(), receipt_key: receipt.key }
       }
     })
   }

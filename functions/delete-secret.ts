@@ -1,14 +1,13 @@
 // DELETE /secret/:secret_key — destroys a secret unread; needs its passphrase if it has one.
 import { Type, type Static } from '@sinclair/typebox'
-import { auditContext, type AuditContext } from './_lib/audit.ts'
-import type { Sql } from './_lib/db.ts'
-import { PassphraseRequired, PassphraseWrong, SecretNotFound } from './_lib/errors.ts'
+import { SecretNotFound } from './_lib/errors.ts'
 import type { HttpFunction } from './_lib/http-function.ts'
-import { verifyPassphrase } from './_lib/passphrase.ts'
+import { guardPassphrase } from './_lib/passphrase-guard.ts'
+import { perMinute } from './_lib/rate-limit.ts'
 import { requestPassphrase } from './_lib/request-passphrase.ts'
 import { commonErrors, SecretKeyParams } from './_lib/schemas.ts'
 import { Passphrase } from './_lib/text.ts'
-import { parseToken, type Token } from './_lib/token.ts'
+import { parseToken } from './_lib/token.ts'
 
 const route = { method: 'DELETE', url: '/secret/:secret_key' } as const
 
@@ -25,17 +24,20 @@ const DeleteSecretReply = Type.Object({
 const deleteSecret: HttpFunction = {
   name: 'delete-secret',
   needsDatabase: true,
-  plugin: async (app, { hashPool }) => {
+  plugin: async (app, { config, hashPool, who }) => {
+    const guard = { sql: app.sql, hashPool, limits: config.passphraseThrottle, action: 'delete' } as const
     app.route({
       ...route,
+      config: { rateLimit: perMinute(config.rateLimit.delete) },
       schema: {
         tags: ['secret'],
         summary: 'Delete a secret unread',
-        description: 'Destroys the secret. If it was created with a passphrase, the request must carry it; a missing or wrong passphrase leaves the secret readable.',
+        description: 'Destroys the secret. If it was created with a passphrase, the request must carry it; a missing or wrong passphrase leaves the secret readable. ' +
+          'Repeated wrong passphrases lock the secret for that client (and, past a higher count, for everyone) for a while: 429 with Retry-After.',
         params: SecretKeyParams,
         headers: DeleteSecretHeaders,
         body: DeleteSecretBody,
-        response: { 200: DeleteSecretReply, ...commonErrors(400, 403, 404, 413, 415, 503) }
+        response: { 200: DeleteSecretReply, ...commonErrors(400, 403, 404, 413, 415, 429, 503) }
       },
       // Most DELETEs carry no body at all: validate that as an empty object.
       preValidation: async (request) => { request.body ??= {} },
@@ -44,21 +46,8 @@ const deleteSecret: HttpFunction = {
         const passphrase = requestPassphrase(request, body.passphrase)
         const token = parseToken(request.params.secret_key)
         if (token === undefined) throw new SecretNotFound()
-        const who = auditContext(request)
-
-        const [found] = await app.sql<{ passphrase_hash: string | null }[]>`
-          select passphrase_hash
-          from secret
-          where id = ${token.id}
-            and expires_at > now()`
-        if (found === undefined) throw new SecretNotFound()
-        if (found.passphrase_hash !== null) {
-          const verdict = passphrase === undefined ? 'missing' : (await verifyPassphrase(hashPool, found.passphrase_hash, passphrase)) ? 'ok' : 'wrong'
-          if (verdict !== 'ok') {
-            await recordDenial(app.sql, token, who, verdict)
-            throw verdict === 'missing' ? new PassphraseRequired() : new PassphraseWrong()
-          }
-        }
+        const by = who(request)
+        const { passphrase_hash: hash } = await guardPassphrase(guard, token, by, passphrase)
         // The hash in the condition makes the verified passphrase count only for the row it was
         // checked against; a concurrent reveal in between makes this a 404.
         const [deleted] = await app.sql<{ ref: string }[]>`
@@ -66,11 +55,11 @@ const deleteSecret: HttpFunction = {
             delete from secret
             where id = ${token.id}
               and expires_at > now()
-              and passphrase_hash is not distinct from ${found.passphrase_hash}
+              and passphrase_hash is not distinct from ${hash}
             returning ref, passphrase_hash is not null as had_passphrase
           ), logged as (
-            insert into audit_log (event, secret_ref, client_ip, user_agent, request_id, details)
-            select 'deleted', ref, ${who.client_ip}, ${who.user_agent}, ${who.request_id}, jsonb_build_object('passphrase', had_passphrase)
+            insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
+            select 'deleted', ref, ${by.client_ip}, ${by.client_ip_hash}, ${by.user_agent}, ${by.request_id}, jsonb_build_object('passphrase', had_passphrase)
             from taken
           )
           select ref from taken`
@@ -79,12 +68,6 @@ const deleteSecret: HttpFunction = {
       }
     })
   }
-}
-
-async function recordDenial (sql: Sql, token: Token, who: AuditContext, reason: 'missing' | 'wrong'): Promise<void> {
-  await sql`
-    insert into audit_log (event, secret_ref, client_ip, user_agent, request_id, details)
-    values ('delete_denied', ${token.ref}, ${who.client_ip}, ${who.user_agent}, ${who.request_id}, ${sql.json({ reason })})`
 }
 
 export default deleteSecret

@@ -2,11 +2,13 @@
 import createSecret from './create-secret.ts'
 import deleteSecret from './delete-secret.ts'
 import health from './health.ts'
+import readReceipt from './read-receipt.ts'
 import readSecret from './read-secret.ts'
+import secretStatus from './secret-status.ts'
 import { ConfigError } from './_lib/config.ts'
 import type { HttpFunction } from './_lib/http-function.ts'
 
-export const ALL_FUNCTIONS: readonly HttpFunction[] = [createSecret, readSecret, deleteSecret, health]
+export const ALL_FUNCTIONS: readonly HttpFunction[] = [createSecret, readSecret, deleteSecret, secretStatus, readReceipt, health]
 
 /**
  * 'all', or a comma-separated list such as 'read-secret'. Health is always served: every

@@ -3,12 +3,14 @@ import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { openApiDocument } from '../functions/_host/docs.ts'
 import { ALL_FUNCTIONS } from '../functions/index.ts'
+import { auditor } from '../functions/_lib/audit.ts'
 import { loadConfig } from '../functions/_lib/config.ts'
 import { keyring, masterKey } from '../functions/_lib/crypto.ts'
 import { HashPool } from '../functions/_lib/passphrase.ts'
 
 const out = process.argv[2] ?? 'docs/openapi.json'
 // Building the document registers routes only; the key is never used.
-const deps = { config: loadConfig(), keys: keyring(masterKey(randomBytes(32))), hashPool: new HashPool() }
+const keys = keyring(masterKey(randomBytes(32)))
+const deps = { config: loadConfig(), keys, hashPool: new HashPool(), who: auditor('full', keys.current.bytes) }
 writeFileSync(out, JSON.stringify(await openApiDocument(ALL_FUNCTIONS, deps), null, 2) + '\n')
 process.stdout.write(`wrote ${out}\n`)

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { DecryptionError, keyring, masterKey, open, seal } from '../functions/_lib/crypto.ts'
+import { DecryptionError, keyring, masterKey, open, passphraseSalt, seal } from '../functions/_lib/crypto.ts'
+import { bucketLength } from '../functions/_lib/padding.ts'
+import { derivePassphraseKey, HashPool } from '../functions/_lib/passphrase.ts'
 import { newToken, parseToken } from '../functions/_lib/token.ts'
 
 const keys = keyring(masterKey(randomBytes(32)))
@@ -31,7 +33,8 @@ test('seal/open round-trips any text, and the ciphertext never contains it', () 
     const token = newToken()
     const sealed = seal(text, token, keys)
     assert.equal(open(sealed, token, keys), text)
-    assert.ok(!sealed.includes(Buffer.from(text)))
+    // (a one-byte text is bound to occur somewhere in random bytes; longer ones must not)
+    if (Buffer.byteLength(text) >= 8) assert.ok(!sealed.includes(Buffer.from(text)))
   }
 })
 
@@ -58,4 +61,30 @@ test('after rotation the previous master key still opens old ciphertexts; new on
   const sealedNew = seal('after', token, rotated)
   assert.deepEqual(sealedNew.subarray(1, 9), current.id)
   assert.throws(() => open(sealedNew, token, keyring(old)), /not configured/)
+})
+
+test('ciphertext length depends only on the size bucket, not on the exact length', () => {
+  const token = newToken()
+  const lengths = new Set(['a', 'hunter2', 'x'.repeat(100), 'y'.repeat(255)].map((text) => seal(text, token, keys).length))
+  assert.equal(lengths.size, 1, 'all short secrets look alike')
+  assert.ok(seal('z'.repeat(1024), token, keys).length < 1300, '1 KiB stays under 1.3 KiB')
+  assert.equal(bucketLength(255), 256)
+  assert.equal(bucketLength(256), 288)
+  assert.equal(bucketLength(1024), 1152)
+  for (let n = 0; n < 5000; n += 37) assert.ok(bucketLength(n) > n && bucketLength(n) <= Math.max(256, n * 1.125 + 2))
+})
+
+test('a passphrase-gated ciphertext opens only with the passphrase key derived from its salt', async () => {
+  const pool = new HashPool()
+  const token = newToken()
+  const gate = await derivePassphraseKey(pool, 'correct horse')
+  const sealed = seal('gated', token, keys, gate)
+  const salt = passphraseSalt(sealed)
+  assert.deepEqual(salt, gate.salt)
+  assert.equal(passphraseSalt(seal('plain', token, keys)), undefined)
+  assert.throws(() => open(sealed, token, keys), /needs its passphrase/)
+  const wrong = await derivePassphraseKey(pool, 'correct horsE', salt)
+  assert.throws(() => open(sealed, token, keys, wrong.key), DecryptionError)
+  const right = await derivePassphraseKey(pool, 'correct horse', salt)
+  assert.equal(open(sealed, token, keys, right.key), 'gated')
 })

@@ -12,7 +12,7 @@ test('FUNCTIONS=read-secret mounts only that function (and health), while /opena
   assert.equal((await app.inject({ method: 'GET', url: `/secret/${'A'.repeat(43)}` })).json().code, 'SECRET_NOT_FOUND')
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
-  assert.deepEqual(Object.keys(doc.paths).sort(), ['/healthz', '/readyz', '/secret', '/secret/{secret_key}'])
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/healthz', '/readyz', '/receipt/{receipt_key}', '/secret', '/secret/{secret_key}', '/secret/{secret_key}/status'])
 })
 
 test('the OpenAPI document describes every operation, its examples and every error response', async (t) => {
@@ -20,12 +20,13 @@ test('the OpenAPI document describes every operation, its examples and every err
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
   assert.match(doc.openapi, /^3\./)
   const create = doc.paths['/secret'].post
-  assert.deepEqual(Object.keys(create.responses).sort(), ['201', '400', '413', '415', '503'])
+  assert.deepEqual(Object.keys(create.responses).sort(), ['201', '400', '413', '415', '429', '503'])
   assert.ok(create.requestBody.content['application/json'].schema.properties.ttl_seconds.description.includes('300'))
   const read = doc.paths['/secret/{secret_key}'].get
-  assert.deepEqual(Object.keys(read.responses).sort(), ['200', '404', '503'])
+  assert.deepEqual(Object.keys(read.responses).sort(), ['200', '400', '403', '404', '429', '503'])
   const del = doc.paths['/secret/{secret_key}'].delete
-  assert.deepEqual(Object.keys(del.responses).sort(), ['200', '400', '403', '404', '413', '415', '503'])
+  assert.deepEqual(Object.keys(del.responses).sort(), ['200', '400', '403', '404', '413', '415', '429', '503'])
+  assert.deepEqual(Object.keys(doc.paths['/receipt/{receipt_key}'].get.responses).sort(), ['200', '404', '429', '503'])
   assert.equal(doc.paths['/secret/{secret_key}'].head, undefined, 'no HEAD route that would burn secrets')
   const text = JSON.stringify(doc)
   assert.ok(text.includes('"examples"'), 'examples are present')

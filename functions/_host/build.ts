@@ -1,12 +1,15 @@
 // buildHost(): the Fastify instance serving a chosen set of functions. It never listens.
 import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import pino, { type DestinationStream } from 'pino'
 import { ALL_FUNCTIONS } from '../index.ts'
+import { auditor } from '../_lib/audit.ts'
 import type { Config, TrustProxy } from '../_lib/config.ts'
 import type { Keyring } from '../_lib/crypto.ts'
 import { databasePlugin } from '../_lib/db.ts'
+import { RateLimited } from '../_lib/errors.ts'
 import type { App, HttpFunction } from '../_lib/http-function.ts'
 import { loggerOptions } from '../_lib/log.ts'
 import { HashPool } from '../_lib/passphrase.ts'
@@ -64,10 +67,15 @@ export async function buildHost (options: HostOptions): Promise<App> {
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
 
-  const deps = { config, keys, hashPool: new HashPool() }
+  const deps = { config, keys, hashPool: new HashPool(), who: auditor(config.audit.ipMode, keys.current.bytes) }
   await app.register(databasePlugin, { config, applicationName: options.applicationName ?? 'burnlink' })
   await app.register(metricsPlugin, { token: config.metrics.token, poolSize: config.database.poolSize })
   await registerDocs(app, await openApiDocument(ALL_FUNCTIONS, deps))
+  // Per-route limits (each function's config.rateLimit), per client IP, in this process's memory.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new RateLimited(Math.max(1, Math.ceil(context.ttl / 1000)))
+  })
   for (const fn of functions) {
     await app.register(async (scope) => {
       if (fn.needsDatabase) addDatabaseGate(scope, config.database.poolSize * 64)

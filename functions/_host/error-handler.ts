@@ -36,7 +36,10 @@ export function shapeError (err: FastifyError): { statusCode: number, body: Erro
     return reply(400, 'REQUEST_MALFORMED_JSON', 'The body is not valid JSON')
   }
   const status = err.statusCode ?? 500
-  if (status >= 400 && status < 500 && code !== '' && !code.startsWith('FST_')) return reply(status, code, err.message)
+  const retryAfter = (err as { retryAfter?: unknown }).retryAfter
+  if (status >= 400 && status < 500 && code !== '' && !code.startsWith('FST_')) {
+    return { ...reply(status, code, err.message), ...(typeof retryAfter === 'number' ? { retryAfter } : {}) }
+  }
   if (status === 503 && code !== '') return { ...reply(503, code, err.message), retryAfter: 1 }
   if (status >= 400 && status < 500) return reply(status, 'REQUEST_INVALID', err.message)
   return reply(500, 'INTERNAL_ERROR', 'The server failed to handle this request; it has been logged')

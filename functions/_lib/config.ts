@@ -32,7 +32,16 @@ export const EnvSchema = Type.Object({
   ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 1, description: 'master key: 32 bytes as 64 hex chars or base64' })),
   ENCRYPTION_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'file holding the master key' })),
   ENCRYPTION_KEYS_PREVIOUS: Type.Optional(Type.String({ description: 'comma-separated older master keys, still accepted for reading' })),
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'when set, GET /metrics requires Authorization: Bearer <this token>' }))
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'when set, GET /metrics requires Authorization: Bearer <this token>' })),
+  PASSPHRASE_MAX_FAILURES_PER_CLIENT: Int({ minimum: 1, default: 5, description: 'wrong passphrases per secret and client IP before that pair is locked' }),
+  PASSPHRASE_MAX_FAILURES_PER_SECRET: Int({ minimum: 1, default: 20, description: 'wrong passphrases per secret (all clients) before it is locked' }),
+  PASSPHRASE_FAILURE_WINDOW_SECONDS: Int({ minimum: 1, default: 600, description: 'window in which wrong passphrases are counted' }),
+  PASSPHRASE_LOCK_SECONDS: Int({ minimum: 1, default: 1800, description: 'how long a lock lasts' }),
+  RATE_LIMIT_CREATE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'POST /secret per client IP per minute; 0 = unlimited' }),
+  RATE_LIMIT_READ_PER_MINUTE: Int({ minimum: 0, default: 120, description: 'GET /secret/… and /receipt/… per client IP per minute; 0 = unlimited' }),
+  RATE_LIMIT_DELETE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'DELETE /secret/… per client IP per minute; 0 = unlimited' }),
+  AUDIT_IP_MODE: Type.Union([Type.Literal('full'), Type.Literal('truncated'), Type.Literal('hashed')], { default: 'full', description: 'client IPs in the audit log: full, truncated (/24, /48) or hashed (keyed, key rotates daily)' }),
+  AUDIT_RETENTION_DAYS: Int({ minimum: 0, default: 365, description: 'audit rows and receipts older than this are deleted daily; 0 = keep for ever' })
 })
 export type Env = Static<typeof EnvSchema>
 
@@ -55,6 +64,10 @@ export interface Config {
   readonly purgeBatchSize: number
   readonly secret: Readonly<{ maxBytes: number, defaultTtlSeconds: number, minTtlSeconds: number, maxTtlSeconds: number }>
   readonly encryption: Readonly<{ key?: string, previousKeys: readonly string[] }>
+  readonly passphraseThrottle: Readonly<{ maxPerClient: number, maxPerSecret: number, windowSeconds: number, lockSeconds: number }>
+  /** Requests per client IP per minute; 0 = unlimited. */
+  readonly rateLimit: Readonly<{ create: number, read: number, delete: number }>
+  readonly audit: Readonly<{ ipMode: 'full' | 'truncated' | 'hashed', retentionDays: number }>
   readonly metrics: Readonly<{ token?: string }>
 }
 
@@ -99,7 +112,15 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       ...optional('key', e.ENCRYPTION_KEY ?? readSecretFile('ENCRYPTION_KEY_FILE', e.ENCRYPTION_KEY_FILE)),
       previousKeys: Object.freeze((e.ENCRYPTION_KEYS_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''))
     }),
-    metrics: Object.freeze(optional('token', e.METRICS_TOKEN))
+    metrics: Object.freeze(optional('token', e.METRICS_TOKEN)),
+    passphraseThrottle: Object.freeze({
+      maxPerClient: e.PASSPHRASE_MAX_FAILURES_PER_CLIENT,
+      maxPerSecret: e.PASSPHRASE_MAX_FAILURES_PER_SECRET,
+      windowSeconds: e.PASSPHRASE_FAILURE_WINDOW_SECONDS,
+      lockSeconds: e.PASSPHRASE_LOCK_SECONDS
+    }),
+    rateLimit: Object.freeze({ create: e.RATE_LIMIT_CREATE_PER_MINUTE, read: e.RATE_LIMIT_READ_PER_MINUTE, delete: e.RATE_LIMIT_DELETE_PER_MINUTE }),
+    audit: Object.freeze({ ipMode: e.AUDIT_IP_MODE, retentionDays: e.AUDIT_RETENTION_DAYS })
   })
 }
 

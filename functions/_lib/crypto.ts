@@ -1,12 +1,15 @@
 // Envelope encryption of one secret: AES-256-GCM under a key derived from the token and a master key.
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
+import { pad, unpad } from './padding.ts'
 import type { Token } from './token.ts'
 
-const FORMAT_V1 = 1
+const FORMAT_V1 = 1 // unpadded, token + master key only (read, never written)
+const FORMAT_V2 = 2 // padded; optionally a passphrase-derived key too
+const FLAG_PASSPHRASE = 0x01
 const KEY_ID_BYTES = 8
 const NONCE_BYTES = 12
 const TAG_BYTES = 16
-const HEADER_BYTES = 1 + KEY_ID_BYTES + NONCE_BYTES
+export const PASSPHRASE_SALT_BYTES = 16
 
 export interface MasterKey {
   /** First 8 bytes of SHA-256 of the key: names the key in each ciphertext, reveals nothing. */
@@ -20,6 +23,12 @@ export interface Keyring {
   readonly byId: ReadonlyMap<string, MasterKey>
 }
 
+/** Argon2id output of the passphrase under `salt` (see passphrase.ts): a third key input. */
+export interface PassphraseKey {
+  readonly salt: Buffer
+  readonly key: Buffer
+}
+
 export function masterKey (bytes: Buffer): MasterKey {
   return { id: createHash('sha256').update(bytes).digest().subarray(0, KEY_ID_BYTES), bytes }
 }
@@ -30,45 +39,64 @@ export function keyring (current: MasterKey, previous: readonly MasterKey[] = []
   return { current, byId }
 }
 
-/**
- * Layout (v1): version(1) | master key id(8) | nonce(12) | ciphertext | tag(16).
- * The header and the row id are authenticated, so a ciphertext cannot be moved to another row.
- */
-export function seal (plaintext: string, token: Token, keys: Keyring): Buffer {
-  const header = Buffer.alloc(HEADER_BYTES)
-  header[0] = FORMAT_V1
-  keys.current.id.copy(header, 1)
-  const nonce = randomBytes(NONCE_BYTES)
-  nonce.copy(header, 1 + KEY_ID_BYTES)
-  const cipher = createCipheriv('aes-256-gcm', dataKey(token, keys.current), nonce)
-  cipher.setAAD(Buffer.concat([header, token.id]))
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-  return Buffer.concat([header, body, cipher.getAuthTag()])
-}
-
 export class DecryptionError extends Error {
   override name = 'DecryptionError'
 }
 
-export function open (sealed: Buffer, token: Token, keys: Keyring): string {
-  if (sealed.length < HEADER_BYTES + TAG_BYTES || sealed[0] !== FORMAT_V1) {
+/**
+ * Layout (v2): 0x02 | master key id(8) | flags(1) | [passphrase salt(16)] | nonce(12) | ciphertext | tag(16).
+ * The header and the row id are authenticated, so a ciphertext cannot be moved to another row;
+ * the plaintext is padded (padding.ts) before encryption.
+ */
+export function seal (plaintext: string, token: Token, keys: Keyring, passphrase?: PassphraseKey): Buffer {
+  const head = Buffer.alloc(1 + KEY_ID_BYTES + 1)
+  head[0] = FORMAT_V2
+  keys.current.id.copy(head, 1)
+  head[1 + KEY_ID_BYTES] = passphrase === undefined ? 0 : FLAG_PASSPHRASE
+  const nonce = randomBytes(NONCE_BYTES)
+  const header = Buffer.concat(passphrase === undefined ? [head, nonce] : [head, passphrase.salt, nonce])
+  const cipher = createCipheriv('aes-256-gcm', dataKey(FORMAT_V2, token, keys.current, passphrase?.key), nonce)
+  cipher.setAAD(Buffer.concat([header, token.id]))
+  const body = Buffer.concat([cipher.update(pad(Buffer.from(plaintext, 'utf8'))), cipher.final()])
+  return Buffer.concat([header, body, cipher.getAuthTag()])
+}
+
+/** The salt a passphrase-gated ciphertext needs its passphrase key derived with, if any. */
+export function passphraseSalt (sealed: Buffer): Buffer | undefined {
+  if (sealed[0] !== FORMAT_V2 || ((sealed[1 + KEY_ID_BYTES] ?? 0) & FLAG_PASSPHRASE) === 0) return undefined
+  const start = 2 + KEY_ID_BYTES
+  return sealed.subarray(start, start + PASSPHRASE_SALT_BYTES)
+}
+
+export function open (sealed: Buffer, token: Token, keys: Keyring, passphraseKey?: Buffer): string {
+  const version = sealed[0]
+  const salt = passphraseSalt(sealed)
+  const headerBytes = version === FORMAT_V1
+    ? 1 + KEY_ID_BYTES + NONCE_BYTES
+    : 2 + KEY_ID_BYTES + (salt === undefined ? 0 : PASSPHRASE_SALT_BYTES) + NONCE_BYTES
+  if ((version !== FORMAT_V1 && version !== FORMAT_V2) || sealed.length < headerBytes + TAG_BYTES) {
     throw new DecryptionError('unknown ciphertext format')
   }
-  const header = sealed.subarray(0, HEADER_BYTES)
+  if (salt !== undefined && passphraseKey === undefined) throw new DecryptionError('this ciphertext needs its passphrase')
+  const header = sealed.subarray(0, headerBytes)
   const key = keys.byId.get(header.subarray(1, 1 + KEY_ID_BYTES).toString('hex'))
   if (key === undefined) throw new DecryptionError('ciphertext was sealed with a master key that is not configured')
-  const decipher = createDecipheriv('aes-256-gcm', dataKey(token, key), header.subarray(1 + KEY_ID_BYTES))
+  const decipher = createDecipheriv('aes-256-gcm', dataKey(version, token, key, salt === undefined ? undefined : passphraseKey), header.subarray(headerBytes - NONCE_BYTES))
   decipher.setAAD(Buffer.concat([header, token.id]))
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES))
+  let plain: Buffer
   try {
-    return Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8')
+    plain = Buffer.concat([decipher.update(sealed.subarray(headerBytes, sealed.length - TAG_BYTES)), decipher.final()])
   } catch {
     throw new DecryptionError('ciphertext failed authentication')
   }
+  return (version === FORMAT_V1 ? plain : unpad(plain)).toString('utf8')
 }
 
 // The master key is the HKDF salt (the extract step's HMAC key) and the token the input keying
 // material: neither a database dump plus the token's hash, nor the master key alone, yields it.
-function dataKey (token: Token, key: MasterKey): Buffer {
-  return Buffer.from(hkdfSync('sha256', token.bytes, key.bytes, 'burnlink.data-key.v1', 32))
+// A gated secret appends the passphrase key, so the link plus the server's key is not enough either.
+function dataKey (version: number, token: Token, key: MasterKey, passphraseKey?: Buffer): Buffer {
+  const ikm = passphraseKey === undefined ? token.bytes : Buffer.concat([token.bytes, passphraseKey])
+  return Buffer.from(hkdfSync('sha256', ikm, key.bytes, `burnlink.data-key.v${version}`, 32))
 }

@@ -2,11 +2,33 @@
 import createError from '@fastify/error'
 
 export const SecretNotFound = createError('SECRET_NOT_FOUND', 'No secret exists for this key: it was never created, was already revealed, was deleted, or has expired', 404)
+export const ReceiptNotFound = createError('RECEIPT_NOT_FOUND', 'No receipt exists for this key, or the audit log no longer holds it', 404)
 export const SecretTooLarge = createError('SECRET_TOO_LARGE', 'The secret is %d bytes of UTF-8; the limit is %d bytes', 413)
 export const SecretTtlOutOfRange = createError('SECRET_TTL_OUT_OF_RANGE', '%s', 400)
 export const PassphraseRequired = createError('SECRET_PASSPHRASE_REQUIRED', 'This secret is protected by a passphrase: send it as {"passphrase": "..."} or in the X-Passphrase header', 403)
 export const PassphraseWrong = createError('SECRET_PASSPHRASE_WRONG', 'The passphrase does not match; the secret was not deleted', 403)
 export const PassphraseConflict = createError('REQUEST_PASSPHRASE_CONFLICT', 'The X-Passphrase header and the body\'s passphrase differ; send one of them', 400)
+export const SecretKeyMissingPassphrase = createError('REQUEST_INVALID', 'reveal_requires_passphrase needs a passphrase', 400)
+
+const PassphraseLockedError = createError('SECRET_PASSPHRASE_LOCKED', 'Too many wrong passphrases for this secret; retry in %d seconds (the secret is unharmed)', 429)
+/** Carries its Retry-After; the error handler sends it. */
+export class PassphraseLocked extends PassphraseLockedError {
+  readonly retryAfter: number
+  constructor (seconds: number) {
+    super(seconds)
+    this.retryAfter = seconds
+  }
+}
+
+const RateLimitedError = createError('REQUEST_RATE_LIMITED', 'Too many requests from this address; retry in %d seconds', 429)
+export class RateLimited extends RateLimitedError {
+  readonly retryAfter: number
+  constructor (seconds: number) {
+    super(seconds)
+    this.retryAfter = seconds
+  }
+}
+
 export const RouteNotFound = createError('ROUTE_NOT_FOUND', 'There is no such endpoint; see /docs for the API', 404)
 export const ServiceBusy = createError('SERVICE_BUSY', 'The server is busy; retry shortly', 503)
 export const DatabaseUnavailable = createError('SERVICE_DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly', 503)

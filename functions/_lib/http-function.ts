@@ -1,6 +1,7 @@
 // What a function module exports: a name and a plugin that registers its one route.
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Auditor } from './audit.ts'
 import type { Config } from './config.ts'
 import type { Keyring } from './crypto.ts'
 import type { HashPool } from './passphrase.ts'
@@ -12,6 +13,8 @@ export interface FunctionDeps {
   readonly config: Config
   readonly keys: Keyring
   readonly hashPool: HashPool
+  /** The audit facts of a request, with the client IP as AUDIT_IP_MODE says. */
+  readonly who: Auditor
 }
 
 export interface HttpFunction {

@@ -1,6 +1,8 @@
 // Argon2id hashing of passphrases on the libuv threadpool, with bounded concurrency.
 import { availableParallelism } from 'node:os'
-import { hash, verify } from '@node-rs/argon2'
+import { randomBytes } from 'node:crypto'
+import { hash, hashRaw, verify } from '@node-rs/argon2'
+import { PASSPHRASE_SALT_BYTES, type PassphraseKey } from './crypto.ts'
 import { ServiceBusy } from './errors.ts'
 
 // OWASP's Argon2id recommendation: 19 MiB, 2 passes, 1 lane (~5 ms per hash here).
@@ -46,4 +48,13 @@ export async function hashPassphrase (pool: HashPool, passphrase: string): Promi
 /** Constant-time comparison happens inside argon2's verify. */
 export async function verifyPassphrase (pool: HashPool, encoded: string, passphrase: string): Promise<boolean> {
   return await pool.run(async () => await verify(encoded, passphrase))
+}
+
+/**
+ * The passphrase's share of a gated secret's data key: Argon2id raw output under its own salt
+ * (not the verification hash's), so the stored hash does not yield it.
+ */
+export async function derivePassphraseKey (pool: HashPool, passphrase: string, salt: Buffer = randomBytes(PASSPHRASE_SALT_BYTES)): Promise<PassphraseKey> {
+  const key = await pool.run(async () => await hashRaw(passphrase, { ...OPTIONS, salt, outputLen: 32 }))
+  return { salt, key }
 }

@@ -1,0 +1,6 @@
+// Per-route request limits (per client IP, per process) for @fastify/rate-limit's route config.
+
+/** The route `config.rateLimit` value: false when the limit is 0 (unlimited). */
+export function perMinute (max: number): false | { max: number, timeWindow: number } {
+  return max === 0 ? false : { max, timeWindow: 60_000 }
+}

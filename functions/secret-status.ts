@@ -1,0 +1,46 @@
+// GET /secret/:secret_key/status — is a secret waiting under this key? Consumes nothing.
+import { Type } from '@sinclair/typebox'
+import { SecretNotFound } from './_lib/errors.ts'
+import type { HttpFunction } from './_lib/http-function.ts'
+import { perMinute } from './_lib/rate-limit.ts'
+import { commonErrors, SecretKeyParams } from './_lib/schemas.ts'
+import { parseToken } from './_lib/token.ts'
+
+const route = { method: 'GET', url: '/secret/:secret_key/status' } as const
+
+const SecretStatusReply = Type.Object({
+  status: Type.Literal('waiting'),
+  requires_passphrase: Type.Boolean({ description: 'GET /secret/{key} needs X-Passphrase (reveal_requires_passphrase)' }),
+  expires_at: Type.String({ format: 'date-time' })
+}, { additionalProperties: false })
+
+const secretStatus: HttpFunction = {
+  name: 'secret-status',
+  needsDatabase: true,
+  plugin: async (app, { config }) => {
+    app.route({
+      ...route,
+      config: { rateLimit: perMinute(config.rateLimit.read) },
+      schema: {
+        tags: ['secret'],
+        summary: 'Check that a secret is waiting, without revealing it',
+        description: 'For pages that show "a secret is waiting" before a deliberate reveal. The same 404 as GET for anything else.',
+        params: SecretKeyParams,
+        response: { 200: SecretStatusReply, ...commonErrors(404, 429, 503) }
+      },
+      async handler (request) {
+        const token = parseToken(request.params.secret_key)
+        if (token === undefined) throw new SecretNotFound()
+        const [row] = await app.sql<{ reveal_requires_passphrase: boolean, expires_at: Date }[]>`
+          select reveal_requires_passphrase, expires_at
+          from secret
+          where id = ${token.id}
+            and expires_at > now()`
+        if (row === undefined) throw new SecretNotFound()
+        return { status: 'waiting' as const, requires_passphrase: row.reveal_requires_passphrase, expires_at: row.expires_at.toISOString() }
+      }
+    })
+  }
+}
+
+export default secretStatus
