@@ -31,6 +31,9 @@ export async function start (role: string, choose: (functions: string) => HttpFu
     log.info({ signal }, 'shutting down: finishing in-flight requests')
     const timer = setTimeout(() => { log.error('shutdown took over 25 s; exiting'); process.exit(1) }, 25_000)
     timer.unref()
+    // Keep-alive sockets busy at the signal stay open after their response (clients keep them for
+    // a minute) and would hold close() until the watchdog: close each one as soon as it idles.
+    setInterval(() => { app.server.closeIdleConnections() }, 100).unref()
     app.close().then(() => { log.info('stopped'); process.exit(0) }, (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1) })
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
