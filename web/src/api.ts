@@ -25,7 +25,15 @@ export interface WebConfig {
 
 export interface Created { secret_key: string, expires_at: string, receipt_key?: string }
 export interface SecretStatus { status: 'waiting', requires_passphrase: boolean, expires_at: string }
-export interface Receipt { status: 'waiting' | 'revealed' | 'deleted' | 'expired', created_at?: string, expires_at?: string, revealed_at?: string }
+export interface Receipt {
+  status: 'waiting' | 'revealed' | 'deleted' | 'expired'
+  created_at: string
+  expires_at: string
+  revealed_at: string | null
+  revealed_by_ip: string | null
+  deleted_at: string | null
+  expired_at: string | null
+}
 
 export async function request<T> (method: string, url: string, options: { body?: unknown, headers?: Record<string, string> } = {}): Promise<T> {
   let res: Response

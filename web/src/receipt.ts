@@ -20,18 +20,20 @@ async function load (): Promise<void> {
     const receipt = await request<Receipt>('GET', `/receipt/${receiptKey}`)
     show(statusLine, () => t(`receipt.status.${receipt.status}` as MessageKey))
     statusLine.dataset.status = receipt.status
-    const rows: Array<[MessageKey, string | undefined]> = [
-      ['receipt.created', receipt.created_at],
-      ['receipt.expires', receipt.status === 'waiting' ? receipt.expires_at : undefined],
-      ['receipt.revealedAt', receipt.revealed_at]
-    ]
+    const rows: Array<[MessageKey, () => string]> = []
+    const when = (label: MessageKey, iso: string | null): void => { if (iso !== null) rows.push([label, () => formatTime(iso)]) }
+    when('receipt.created', receipt.created_at)
+    when('receipt.expires', receipt.status === 'waiting' ? receipt.expires_at : null)
+    when('receipt.revealedAt', receipt.revealed_at)
+    if (receipt.revealed_by_ip !== null) rows.push(['receipt.revealedBy', () => receipt.revealed_by_ip ?? ''])
+    when('receipt.deletedAt', receipt.deleted_at)
+    when('receipt.expiredAt', receipt.expired_at)
     details.replaceChildren()
-    for (const [label, iso] of rows) {
-      if (iso === undefined) continue
+    for (const [label, render] of rows) {
       const dt = document.createElement('dt')
       const dd = document.createElement('dd')
       show(dt, () => t(label))
-      show(dd, () => formatTime(iso))
+      show(dd, render)
       details.append(dt, dd)
     }
   } catch (err) {

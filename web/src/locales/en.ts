@@ -68,6 +68,9 @@ export const en = {
   'receipt.created': 'Created',
   'receipt.expires': 'Expires',
   'receipt.revealedAt': 'Read',
+  'receipt.revealedBy': 'Read from IP',
+  'receipt.deletedAt': 'Deleted',
+  'receipt.expiredAt': 'Expired',
   'receipt.unknown': 'No receipt exists for this link.',
   'receipt.refresh': 'Refresh',
 

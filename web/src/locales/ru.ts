@@ -70,6 +70,9 @@ export const ru: Record<MessageKey, string> = {
   'receipt.created': 'Создан',
   'receipt.expires': 'Истекает',
   'receipt.revealedAt': 'Прочитан',
+  'receipt.revealedBy': 'Прочитан с IP',
+  'receipt.deletedAt': 'Удалён',
+  'receipt.expiredAt': 'Истёк',
   'receipt.unknown': 'Для этой ссылки нет уведомления.',
   'receipt.refresh': 'Обновить',
 
