@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
+import { pruneAudit } from '../functions/prune-audit.ts'
 import { purgeExpired } from '../functions/purge-expired.ts'
 import { auditRows, createSecret, startTestApp } from './helper.ts'
 
@@ -44,9 +45,21 @@ test('purgeExpired stops after maxBatches, leaving the rest for the next run', a
   assert.deepEqual(await purgeExpired(app.sql, 10), { purged: 2, batches: 1 })
 })
 
-test('with the worker on, pg-boss holds one every-minute purge schedule', async (t) => {
+test('with the worker on, pg-boss holds the every-minute purge and the daily retention schedules', async (t) => {
   const { app } = await startTestApp(t, { runWorker: true })
   await app.jobsStarted
   const schedules = await app.sql<{ name: string, cron: string }[]>`select name, cron from pgboss.schedule`
-  assert.deepEqual(schedules.map((s) => ({ ...s })), [{ name: 'purge-expired', cron: '* * * * *' }])
+  assert.deepEqual(schedules.map((s) => ({ ...s })).sort((a, b) => a.name.localeCompare(b.name)), [{ name: 'prune-audit', cron: '17 3 * * *' }, { name: 'purge-expired', cron: '* * * * *' }])
+})
+
+test('pruneAudit deletes audit rows and receipts older than the retention, and nothing when it is 0', async (t) => {
+  const { app } = await startTestApp(t)
+  await createSecret(app, { secret: 'old' })
+  await createSecret(app, { secret: 'new' })
+  await app.sql`update audit_log set occurred_at = now() - interval '40 days' where id = (select min(id) from audit_log)`
+  await app.sql`update receipt set created_at = now() - interval '40 days' where created_at = (select min(created_at) from receipt)`
+  assert.deepEqual(await pruneAudit(app.sql, 0), { auditRows: 0, receipts: 0 })
+  assert.deepEqual(await pruneAudit(app.sql, 30, 1), { auditRows: 1, receipts: 1 })
+  assert.equal((await auditRows(app)).length, 1)
+  assert.deepEqual(await pruneAudit(app.sql, 30), { auditRows: 0, receipts: 0 })
 })

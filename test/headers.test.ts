@@ -8,7 +8,9 @@ const REQUIRED = {
   pragma: 'no-cache',
   expires: '0',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer'
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-resource-policy': 'same-origin'
 }
 
 test('security and no-cache headers are on every kind of response', async (t) => {
@@ -37,6 +39,13 @@ test('security and no-cache headers are on every kind of response', async (t) =>
     for (const [name, value] of Object.entries(REQUIRED)) {
       assert.equal(res.headers[name], value, `${request.name}: ${name}`)
     }
+    assert.equal(res.headers.server, undefined, `${request.name}: no Server header`)
+    assert.equal(res.headers['x-powered-by'], undefined, `${request.name}: no X-Powered-By header`)
+    const csp = String(res.headers['content-security-policy'])
+    assert.match(csp, /default-src 'none'/, `${request.name}: CSP`)
+    assert.match(csp, /frame-ancestors 'none'/, `${request.name}: CSP`)
+    if (!request.url.startsWith('/docs')) assert.equal(csp, "default-src 'none'; frame-ancestors 'none'", `${request.name}: strict CSP for JSON`)
+    else assert.doesNotMatch(csp, /https?:|unsafe-eval/, `${request.name}: the docs CSP allows only this host`)
     if (res.statusCode >= 400) {
       const body = res.json()
       assert.deepEqual(Object.keys(body).sort(), ['code', 'error', 'message', 'statusCode'], `${request.name}: error shape`)

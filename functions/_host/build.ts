@@ -49,6 +49,9 @@ export async function buildHost (options: HostOptions): Promise<App> {
     bodyLimit: config.secret.maxBytes * 6 + 16 * 1024,
     ajv: AJV_OPTIONS,
     return503OnClosing: true,
+    // The embedded database's first start (initdb in WASM) can take far over Fastify's 10 s default
+    // on a small or busy machine; a slow start is better than a crash.
+    pluginTimeout: 120_000,
     // Long keys must reach the handler, which answers any malformed key with the same 404.
     routerOptions: { maxParamLength: 2048 },
     clientErrorHandler: (err, socket) => {
@@ -84,7 +87,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
   }
   await registerWeb(app, config)
   if (options.runWorker ?? config.runWorker) {
-    await app.register(jobsPlugin, { purgeBatchSize: config.purgeBatchSize, onPurged: app.metrics.recordPurge })
+    await app.register(jobsPlugin, { purgeBatchSize: config.purgeBatchSize, retentionDays: config.audit.retentionDays, onPurged: app.metrics.recordPurge })
   }
   return app
 }

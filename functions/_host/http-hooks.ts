@@ -7,13 +7,19 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   pragma: 'no-cache',
   expires: '0',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer'
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-resource-policy': 'same-origin'
 })
+
+/** For JSON: nothing may load, nothing may frame it. Pages (/docs, the web app) set their own. */
+export const JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 export function addHttpHooks (app: FastifyInstance): void {
   // onRequest runs before body parsing and routing errors, so errors and 404s get these too.
   app.addHook('onRequest', async (request, reply) => {
     void reply.headers(SECURITY_HEADERS)
+    void reply.header('content-security-policy', JSON_CSP)
     void reply.header('x-request-id', request.id)
   })
   // onSend: @fastify/static (Swagger UI assets) sets its own cache headers; ours win.

@@ -3,10 +3,13 @@ import fp from 'fastify-plugin'
 import { PgBoss } from 'pg-boss'
 import type { FastifyInstance } from 'fastify'
 import { pause } from '../_lib/db.ts'
+import { PRUNE_CRON, PRUNE_QUEUE, pruneAudit } from '../prune-audit.ts'
 import { PURGE_CRON, PURGE_QUEUE, purgeExpired, type PurgeResult } from '../purge-expired.ts'
 
 export interface JobsOptions {
   purgeBatchSize: number
+  /** AUDIT_RETENTION_DAYS; 0 keeps the audit log for ever (the job is then not scheduled). */
+  retentionDays: number
   /** Told each finished purge (the metrics count expired secrets with it). */
   onPurged?: (result: PurgeResult) => void
 }
@@ -18,7 +21,7 @@ declare module 'fastify' {
   }
 }
 
-export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, onPurged }: JobsOptions) => {
+export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, retentionDays, onPurged }: JobsOptions) => {
   let boss: PgBoss | undefined
   const stopping = new AbortController()
 
@@ -48,6 +51,16 @@ export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, onPu
       if (result.purged > 0) app.log.info(result, 'purged expired secrets')
       onPurged?.(result)
     })
+    await instance.createQueue(PRUNE_QUEUE)
+    if (retentionDays > 0) {
+      await instance.schedule(PRUNE_QUEUE, PRUNE_CRON, null, { tz: 'UTC' })
+      await instance.work(PRUNE_QUEUE, async () => {
+        const result = await pruneAudit(app.sql, retentionDays)
+        app.log.info({ ...result, retentionDays }, 'pruned audit log')
+      })
+    } else {
+      await instance.unschedule(PRUNE_QUEUE)
+    }
     return instance
   }
 
