@@ -32,8 +32,7 @@ alter table audit_log add column client_ip_hash text;
 alter table audit_log drop constraint audit_log_event_known;
 alter table audit_log add constraint audit_log_event_known check (event in (
   'created', 'revealed', 'deleted', 'expired',
-  'delete_denied', 'reveal_denied',           -- details.reason: missing, wrong, throttled
-  'receipt_viewed'
+  'delete_denied', 'reveal_denied'            -- details.reason: missing, wrong, throttled
 ));
 
 comment on table passphrase_throttle is 'Wrong-passphrase counters per secret and client (scope ''*'' = all clients).';
