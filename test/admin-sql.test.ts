@@ -51,8 +51,8 @@ const inject = async (app: App, ip: string, method: 'GET' | 'DELETE', url: strin
   await app.inject({ method, url, remoteAddress: ip, ...(payload === undefined ? {} : { payload }) })
 
 /**
- * Sample data through the API: 6 secrets from two IPs; 2 revealed, 1 deleted, 1 refused
- * deletion (wrong passphrase), 1 expired by the purge, 2 still stored.
+ * Sample data through the API: 7 secrets from three IPs; 2 revealed, 1 deleted, 1 expired by
+ * the purge, 3 still stored; 1 deletion refused (wrong passphrase), 1 reveal refused (missing).
  */
 async function sampleData (app: App): Promise<{ revealedRef: string }> {
   const create = async (ip: string, body: Record<string, unknown>) => {
@@ -63,12 +63,13 @@ async function sampleData (app: App): Promise<{ revealedRef: string }> {
   const a = await create('192.0.2.10', { secret: 'one' })
   const b = await create('192.0.2.10', { secret: 'two' })
   const c = await create('192.0.2.10', { secret: 'three' })
-  await create('192.0.2.10', { secret: 'four', passphrase: 'right' })
+  const gated = await create('192.0.2.10', { secret: 'four', passphrase: 'right', reveal_requires_passphrase: true })
   await create('198.51.100.7', { secret: 'five', ttl_seconds: 1 })
   await create('198.51.100.7', { secret: 'six' })
   assert.equal((await inject(app, '192.0.2.10', 'GET', `/secret/${a}`)).statusCode, 200)
   assert.equal((await inject(app, '198.51.100.7', 'GET', `/secret/${b}`)).statusCode, 200)
   assert.equal((await inject(app, '192.0.2.10', 'DELETE', `/secret/${c}`)).statusCode, 200)
+  assert.equal((await inject(app, '198.51.100.7', 'GET', `/secret/${gated}`)).statusCode, 403)
   const denied = await createSecret(app, { secret: 'kept', passphrase: 'right' })
   assert.equal((await inject(app, '192.0.2.10', 'DELETE', `/secret/${denied.secret_key}`, { passphrase: 'wrong' })).statusCode, 403)
   await sleep(1100)
@@ -115,7 +116,7 @@ test('every db/admin/*.sql file runs with psql against sample data, with the cou
   assert.equal(days.length, 30, 'one line per day of the default 30, newest first')
   const { day, ...today } = days[0] ?? {}
   assert.match(day ?? '', /^\d{4}-\d{2}-\d{2}$/)
-  assert.deepEqual(today, { created: '7', revealed: '2', deleted: '1', expired_unread: '1', delete_denied: '1' })
+  assert.deepEqual(today, { created: '7', revealed: '2', deleted: '1', expired_unread: '1', delete_denied: '1', reveal_denied: '1' })
   assert.ok(days.slice(1).every((row) => row.created === '0'), 'earlier days are empty')
 
   const stored = csvRows(outputs.get('secrets-stored') ?? '')[0]
@@ -126,7 +127,7 @@ test('every db/admin/*.sql file runs with psql against sample data, with the cou
   assert.deepEqual(history.map((row) => row.event), ['created', 'revealed'])
 
   const ips = csvRows(outputs.get('busiest-client-ips') ?? '')
-  assert.deepEqual(ips.map((row) => [row.client_ip, row.events, row.delete_denied]), [['192.0.2.10', '7', '1'], ['198.51.100.7', '3', '0'], ['127.0.0.1', '1', '0']])
+  assert.deepEqual(ips.map((row) => [row.client, row.events, row.delete_denied, row.reveal_denied]), [['192.0.2.10', '7', '1', '0'], ['198.51.100.7', '4', '0', '1'], ['127.0.0.1', '1', '0', '0']])
 
   const [distribution, percentiles] = splitBefore(outputs.get('time-to-first-read') ?? '', 'revealed,median,p90,p99,longest')
   const waits = csvRows(distribution)
@@ -135,8 +136,8 @@ test('every db/admin/*.sql file runs with psql against sample data, with the cou
   assert.equal(csvRows(percentiles)[0]?.revealed, '2')
 
   const [summary, months] = splitBefore(outputs.get('audit-retention') ?? '', 'month,rows,created,percent')
-  assert.equal(csvRows(summary)[0]?.rows, '12')
-  assert.deepEqual(csvRows(months).map((row) => [row.rows, row.created, row.percent]), [['12', '7', '100.0']])
+  assert.deepEqual([csvRows(summary)[0]?.rows, csvRows(summary)[0]?.overdue], ['13', '0'])
+  assert.deepEqual(csvRows(months).map((row) => [row.rows, row.created, row.percent]), [['13', '7', '100.0']])
 })
 
 test('the admin files marked for the audit reader run under that role, and it cannot read ciphertexts with psql', { skip: NEEDS_PSQL }, async (t) => {
@@ -154,6 +155,20 @@ test('the admin files marked for the audit reader run under that role, and it ca
   const refused = await psqlSh(env, ['secrets-stored', '-c', 'select ciphertext from secret'], asReader)
   assert.notEqual(refused.code, 0)
   assert.match(refused.stderr, /permission denied for table secret/)
+})
+
+test('busiest-client-ips groups by the daily hash when AUDIT_IP_MODE=hashed, and shows no address', { skip: NEEDS_PSQL }, async (t) => {
+  const { app, env } = await startTestApp(t, { env: { AUDIT_IP_MODE: 'hashed' } })
+  for (const ip of ['192.0.2.44', '192.0.2.44', '198.51.100.9']) {
+    const res = await app.inject({ method: 'POST', url: '/secret', payload: { secret: 'x' }, remoteAddress: ip })
+    assert.equal(res.statusCode, 201)
+  }
+  const result = await psqlSh(env, ['busiest-client-ips', '--csv'])
+  assert.equal(result.code, 0, result.stderr)
+  const rows = csvRows(result.stdout)
+  assert.deepEqual(rows.map((row) => row.events), ['2', '1'])
+  assert.ok(rows.every((row) => /^[0-9a-f]{32}$/.test(row.client ?? '')), result.stdout)
+  assert.doesNotMatch(result.stdout, /192\.0\.2|198\.51/)
 })
 
 test('scripts/psql.sh lists every query without arguments and rejects unknown names and missing variables', { skip: NEEDS_PSQL }, async (t) => {

@@ -2,7 +2,8 @@
 --
 -- Run:   scripts/psql.sh secret-history -v ref=3f9c0e8a1b2d4c6e8f0a1b2c
 --        psql -f db/admin/secret-history.sql -v ref=3f9c0e8a1b2d4c6e8f0a1b2c
--- The ref is in every audit row (and in usage reports); it cannot be turned back into the key.
+-- The ref is in every audit row; it cannot be turned back into the key. The client is the IP,
+-- its network or its daily hash, as AUDIT_IP_MODE says.
 -- Role: burnlink_audit_reader is enough (read-only).
 
 \set ON_ERROR_STOP on
@@ -16,7 +17,7 @@
 select
   occurred_at,
   event,
-  client_ip,
+  coalesce(abbrev(client_ip), client_ip_hash)   as client,
   user_agent,
   request_id,
   details
