@@ -12,6 +12,7 @@ const DEVICES = {
 } as const
 const SCHEMES = ['light', 'dark'] as const
 const SAMPLE = 'postgres://deploy:9vN$kq2!Lr7@db.internal:5432/payments'
+const PASSPHRASE = 'correct horse'
 
 const cleanups: Array<() => Promise<void> | void> = []
 // startWebApp registers its clean-ups the node:test way; here they run when the script ends.
@@ -35,7 +36,8 @@ try {
         await page.goto(`${web.base}/`)
         await page.locator('#ttl option').first().waitFor({ state: 'attached' })
         await page.locator('#secret').fill(SAMPLE)
-        await page.locator('#passphrase').fill('correct horse')
+        await page.locator('#passphrase').fill(PASSPHRASE)
+        if (await page.locator('#require-passphrase').isVisible()) await page.locator('#require-passphrase').check()
         await shot(page, 'create')
         await page.locator('#create-submit').click()
         await page.locator('#result-view').waitFor()
@@ -47,6 +49,7 @@ try {
         await reader.goto(link)
         await reader.locator('#reveal-form').waitFor()
         await shot(reader, 'reveal')
+        if (await reader.locator('#reveal-passphrase').isVisible()) await reader.locator('#reveal-passphrase').fill(PASSPHRASE)
         await reader.locator('#reveal-submit').click()
         await reader.locator('#secret-view').waitFor()
         await shot(reader, 'revealed')
@@ -57,7 +60,7 @@ try {
         await shot(reader, 'gone')
         if (receipt !== '') {
           await reader.goto(receipt)
-          await reader.locator('#receipt-details dt').first().waitFor()
+          await reader.locator('#receipt-status[data-status]').waitFor()
           await shot(reader, 'receipt')
         }
         await context.close()
