@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { parse } from 'yaml'
+import { ALL_FUNCTIONS } from '../functions/index.ts'
 import { EnvSchema, loadConfig } from '../functions/_lib/config.ts'
 
 const root = new URL('../', import.meta.url)
@@ -24,8 +25,9 @@ const services = compose.services
 
 /** Read from the schema itself, so a variable added to config.ts is checked without editing this. */
 const APP_VARIABLES = Object.keys(EnvSchema.properties)
-const BURNLINK_SERVICES = ['app', 'worker', 'create-secret', 'read-secret', 'delete-secret']
-const FUNCTION_SERVICES = ['create-secret', 'read-secret', 'delete-secret']
+/** Every deployable function gets its own container in the gateway profile (health is in each). */
+const FUNCTION_SERVICES = ALL_FUNCTIONS.map((fn) => fn.name).filter((name) => name !== 'health')
+const BURNLINK_SERVICES = ['app', 'worker', ...FUNCTION_SERVICES]
 
 /** NAME for each `NAME=` line, commented out or not. */
 const documented = new Set([...envExample.matchAll(/^#? ?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]))
@@ -67,8 +69,10 @@ test('every Burnlink service in docker-compose.yml is given every variable', () 
 })
 
 test('the gateway profile runs one function per container, the worker apart, behind nginx', () => {
+  assert.ok(FUNCTION_SERVICES.includes('read-secret'))
   for (const name of FUNCTION_SERVICES) {
     const service = services[name]
+    assert.ok(service !== undefined, `no compose service for the function ${name}`)
     assert.deepEqual(service?.profiles, ['gateway'])
     assert.equal(service?.environment?.FUNCTIONS, name, 'the service is named after its function')
     assert.equal(service?.environment?.RUN_WORKER, 'false')
@@ -80,7 +84,10 @@ test('the gateway profile runs one function per container, the worker apart, beh
   assert.match(services.gateway?.image ?? '', /^nginx:\d/)
   assert.ok(services.gateway?.volumes?.includes('./functions/_host/nginx.conf:/etc/nginx/nginx.conf:ro'))
   const nginx = readFileSync(new URL('functions/_host/nginx.conf', root), 'utf8')
-  for (const name of FUNCTION_SERVICES) assert.match(nginx, new RegExp(`upstream ${name} +\\{ server ${name}:8080;`))
+  for (const name of FUNCTION_SERVICES) {
+    assert.match(nginx, new RegExp(`upstream ${name} +\\{ server ${name}:8080;`), `nginx has no upstream for ${name}`)
+    assert.match(nginx, new RegExp(`(proxy_pass http://|^ +[A-Z]+ +)${name};`, 'm'), `nginx routes nothing to ${name}`)
+  }
 })
 
 test('the database is official PostgreSQL 17, private, persistent and awaited until healthy', () => {

@@ -122,6 +122,28 @@ test('each function handler serves its route: create, read once, read again gets
   for (const secretKey of [key, otherKey]) assert.ok(!logs.some((line) => line.includes(secretKey)), 'a log line contains a secret key')
 })
 
+test('the status and receipt handlers follow a secret from waiting to revealed', async (t) => {
+  const env = await lambdaEnv(t)
+  const createSecret = entry(t, 'create-secret', env, []).handler
+  const readSecret = entry(t, 'read-secret', env, []).handler
+  const secretStatus = entry(t, 'secret-status', env, []).handler
+  const readReceipt = entry(t, 'read-receipt', env, []).handler
+  const created = json((await createSecret(httpApiEvent({ routeKey: 'POST /secret', path: '/secret', body: { secret: 'tracked' } }), context)).body)
+  const key = String(created.secret_key)
+  const receiptKey = String(created.receipt_key)
+  const status = (): APIGatewayProxyEventV2 => httpApiEvent({ routeKey: 'GET /secret/{secret_key}/status', path: `/secret/${key}/status`, pathParameters: { secret_key: key } })
+  const receipt = (): APIGatewayProxyEventV2 => httpApiEvent({ routeKey: 'GET /receipt/{receipt_key}', path: `/receipt/${receiptKey}`, pathParameters: { receipt_key: receiptKey } })
+
+  assert.equal(json((await secretStatus(status(), context)).body).status, 'waiting')
+  assert.equal(json((await readReceipt(receipt(), context)).body).status, 'waiting')
+  const read = await readSecret(httpApiEvent({ routeKey: 'GET /secret/{secret_key}', path: `/secret/${key}`, pathParameters: { secret_key: key } }), context)
+  assert.deepEqual(json(read.body), { secret: 'tracked' })
+  assert.equal((await secretStatus(status(), context)).statusCode, 404)
+  const after = json((await readReceipt(receipt(), context)).body)
+  assert.equal(after.status, 'revealed')
+  assert.equal(after.revealed_by_ip, '198.51.100.7', 'the reader is API Gateway\'s sourceIp')
+})
+
 test('a function handler answers only its own route, like a separately deployed function', async (t) => {
   const env = await lambdaEnv(t)
   const readSecret = entry(t, 'read-secret', env, []).handler

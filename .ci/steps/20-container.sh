@@ -86,6 +86,6 @@ echo "stopped cleanly on SIGTERM (exit 0)"
 grep -q 'generated a master key in /data/master.key' <<<"$logs" ||
   { echo "FAIL: no master key generated in the /data volume" >&2; exit 1; }
 for key in $FLOW_KEYS; do
-  ! grep -qF "$key" <<<"$logs" || { echo "FAIL: the container log contains a secret key" >&2; exit 1; }
+  ! grep -qF -e "$key" <<<"$logs" || { echo "FAIL: the container log contains a secret key" >&2; exit 1; }
 done
 echo "container log holds no secret key"

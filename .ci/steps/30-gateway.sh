@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI: the gateway deployment on this machine: the three function processes and the worker started
+# CI: the gateway deployment on this machine: every function process and the worker started
 # separately, real nginx in front with the repo's config, the API flow through it, logs key-free.
 set -euo pipefail
 cd "$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
@@ -34,25 +34,27 @@ wait_ready () {
 # As in docker-compose.yml: one DATA_DIR shared by all (the worker, started first, generates the
 # master key there), RUN_WORKER=false and TRUST_PROXY=1 for the functions behind the gateway.
 export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=5432 POSTGRES_USER=postgres POSTGRES_DB="$db" HOST=127.0.0.1 DATA_DIR="$work/data"
+# Every deployable function from the registry: a new one must get its process, upstream and route.
+mapfile -t functions < <(node -e "import('./functions/index.ts').then(({ ALL_FUNCTIONS }) => { for (const fn of ALL_FUNCTIONS) if (fn.name !== 'health') console.log(fn.name) })")
 declare -A port
 port[worker]=$(free_port)
 PORT=${port[worker]} node functions/_host/worker.ts >"$work/worker.log" 2>&1 &
 pids+=($!)
 wait_ready "${port[worker]}"
-for fn in create-secret read-secret delete-secret; do
+for fn in "${functions[@]}"; do
   port[$fn]=$(free_port)
   PORT=${port[$fn]} FUNCTIONS=$fn RUN_WORKER=false TRUST_PROXY=1 node functions/_host/serve.ts >"$work/$fn.log" 2>&1 &
   pids+=($!)
 done
-for fn in create-secret read-secret delete-secret; do wait_ready "${port[$fn]}"; done
+for fn in "${functions[@]}"; do wait_ready "${port[$fn]}"; done
 echo "worker and functions ready: $(for k in "${!port[@]}"; do printf '%s=:%s ' "$k" "${port[$k]}"; done)"
 
 # The repo's config with only the addresses and paths of this machine substituted.
 mkdir -p "$work/nginx"
 gateway_port=$(free_port)
-sed -e "s|server create-secret:8080;|server 127.0.0.1:${port[create-secret]};|" \
-    -e "s|server read-secret:8080;|server 127.0.0.1:${port[read-secret]};|" \
-    -e "s|server delete-secret:8080;|server 127.0.0.1:${port[delete-secret]};|" \
+upstreams=()
+for fn in "${functions[@]}"; do upstreams+=(-e "s|server $fn:8080;|server 127.0.0.1:${port[$fn]};|"); done
+sed "${upstreams[@]}" \
     -e "s|listen 8080;|listen 127.0.0.1:$gateway_port;|" \
     -e "s|/var/log/nginx/|$work/nginx/|g" \
     -e "s|pid /tmp/nginx.pid;|pid $work/nginx/nginx.pid;|" \
@@ -75,6 +77,18 @@ expect 200 GET "$base/openapi.json" | jq -e '.paths["/secret/{secret_key}"].get'
 curl -sf -o /dev/null "$base/docs/"
 [ "$(expect 200 GET "$base/readyz" | jq -er .status)" = ready ]
 [ "$(expect 404 GET "$base/metrics" | jq -er .code)" = ROUTE_NOT_FOUND ]
+# The status check and the creator's receipt, each through its own function.
+created=$(expect 201 POST "$base/secret" '{"secret":"with a receipt"}')
+key=$(jq -er .secret_key <<<"$created"); receipt=$(jq -er .receipt_key <<<"$created")
+[ "$(expect 200 GET "$base/secret/$key/status" | jq -er .status)" = waiting ]
+[ "$(curl -s -o /dev/null -w '%{http_code}' -I "$base/secret/$key/status")" = 200 ]
+[ "$(expect 200 GET "$base/receipt/$receipt" | jq -er .status)" = waiting ]
+expect 200 GET "$base/secret/$key" >/dev/null
+[ "$(expect 200 GET "$base/receipt/$receipt" | jq -er .status)" = revealed ]
+expect 404 GET "$base/secret/$key/status" >/dev/null
+expect 405 POST "$base/receipt/$receipt" '{}' >/dev/null
+FLOW_KEYS="$FLOW_KEYS $key $receipt"
+echo "status and receipt: waiting, then revealed; 404 status after the reveal"
 if [ -e web/dist/create.en.html ]; then
   # The reveal page's URL carries a key: it is served (and logged as a pattern), nothing consumed.
   page_key=$(expect 201 POST "$base/secret" '{"secret":"page"}' | jq -er .secret_key)
@@ -92,7 +106,9 @@ grep -c '"route":"/secret/:secret_key"' "$work/read-secret.log" | grep -qv '^0$'
 grep -q '"method":"DELETE"' "$work/delete-secret.log"
 ! grep -q '"method":"DELETE"' "$work/read-secret.log" "$work/create-secret.log"
 grep -q '"method":"POST","route":"/secret"' "$work/create-secret.log"
-echo "POST -> create-secret, GET -> read-secret, DELETE -> delete-secret"
+grep -q '"route":"/secret/:secret_key/status"' "$work/secret-status.log"
+grep -q '"route":"/receipt/:receipt_key"' "$work/read-receipt.log"
+echo "POST -> create-secret, GET -> read-secret, DELETE -> delete-secret, status and receipt to theirs"
 
 echo "--- client address: the gateway's X-Forwarded-For, not the client's forged one"
 ips=$(psql -h 127.0.0.1 -U postgres -d "$db" -Atc "select distinct host(client_ip) from audit_log")
@@ -102,7 +118,7 @@ echo "audit_log records 127.0.0.1 (the forged 203.0.113.99 was ignored)"
 echo "--- no secret key in any log"
 kill -QUIT "$(cat "$work/nginx/nginx.pid")"; sleep 0.5   # flush and close the logs
 for key in $FLOW_KEYS; do
-  if grep -rlF "$key" "$work/nginx" "$work"/*.log; then echo "FAIL: a log holds a secret key" >&2; exit 1; fi
+  if grep -rlF -e "$key" "$work/nginx" "$work"/*.log; then echo "FAIL: a log holds a secret key" >&2; exit 1; fi
 done
 lines=$(wc -l <"$work/nginx/access.log")
 [ "$lines" -ge 12 ] || { echo "FAIL: nginx logged only $lines requests" >&2; exit 1; }

@@ -79,5 +79,7 @@ export function createLambdaEntry (selection?: string, options: LambdaEntryOptio
 export const createSecret = createLambdaEntry('create-secret').handler
 export const readSecret = createLambdaEntry('read-secret').handler
 export const deleteSecret = createLambdaEntry('delete-secret').handler
+export const secretStatus = createLambdaEntry('secret-status').handler
+export const readReceipt = createLambdaEntry('read-receipt').handler
 /** The functions named by FUNCTIONS (all by default) in one Lambda, e.g. behind a `$default` route. */
 export const handler = createLambdaEntry().handler
