@@ -10,12 +10,15 @@ async function runAdminFile (app: App, name: string): Promise<void> {
   await app.sql.unsafe(readFileSync(new URL(`../db/admin/${name}.sql`, import.meta.url), 'utf8'))
 }
 
+/** relpersistence of the secret table and of the throttle table that references it: p or u. */
 async function persistence (app: App): Promise<string> {
-  const [row] = await app.sql<{ relpersistence: string }[]>`select relpersistence from pg_class where oid = 'secret'::regclass`
-  return row?.relpersistence ?? '(no table)'
+  const rows = await app.sql<{ relpersistence: string }[]>`
+    select relpersistence from pg_class where oid in ('secret'::regclass, 'passphrase_throttle'::regclass)`
+  const kinds = [...new Set(rows.map((row) => row.relpersistence))]
+  return rows.length === 2 && kinds.length === 1 ? kinds[0] ?? '' : `mixed: ${kinds.join(',')}`
 }
 
-test('the secret table switches to LOGGED and back, keeping unread secrets readable once', async (t) => {
+test('the secret tables switch to LOGGED and back together, keeping unread secrets readable once', async (t) => {
   const { app } = await startTestApp(t)
   assert.equal(await persistence(app), 'u', 'migrations create it UNLOGGED')
   const before = await createSecret(app, { secret: 'stored while unlogged' })

@@ -14,9 +14,15 @@
 -- The switch rewrites the table under an ACCESS EXCLUSIVE lock, writing all of it to the WAL:
 -- requests wait until it is done (about a second per 100 MB of ciphertext). Rows are kept.
 -- New migrations never switch it back: the choice stays yours.
+--
+-- passphrase_throttle (wrong-passphrase counters) follows its secrets, so that a failover does not
+-- hand a guesser fresh attempts. It references secret, and a logged table may not reference an
+-- unlogged one: secret first.
 alter table secret set logged;
+alter table passphrase_throttle set logged;
 
 select relname as "table",
        case relpersistence when 'p' then 'logged' when 'u' then 'unlogged' end as persistence
 from pg_class
-where oid = 'secret'::regclass;
+where oid in ('secret'::regclass, 'passphrase_throttle'::regclass)
+order by relname desc;

@@ -6,10 +6,13 @@
 -- archives and backups already hold stays there until they are rotated away. On a standby the
 -- table becomes unreadable, and after a failover the promoted server starts with it empty: the
 -- unread secrets are lost, the audit log (a logged table) is not. The rewrite takes an ACCESS
--- EXCLUSIVE lock while it copies the table; rows are kept.
+-- EXCLUSIVE lock while it copies the table; rows are kept. passphrase_throttle, which references
+-- secret, goes first: a logged table may not reference an unlogged one.
+alter table passphrase_throttle set unlogged;
 alter table secret set unlogged;
 
 select relname as "table",
        case relpersistence when 'p' then 'logged' when 'u' then 'unlogged' end as persistence
 from pg_class
-where oid = 'secret'::regclass;
+where oid in ('secret'::regclass, 'passphrase_throttle'::regclass)
+order by relname desc;
