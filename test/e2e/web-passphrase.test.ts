@@ -1,6 +1,7 @@
 // The passphrase-gated reveal and the read receipt in the browser (the API of the hardening issue).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { createSecret } from '../helper.ts'
 import { countSecrets, launchBrowser, SKIP_WITHOUT_CHROMIUM, startWebApp } from './browser.ts'
 
 test('a secret that requires its passphrase is revealed only with it, and a wrong one burns nothing', { skip: SKIP_WITHOUT_CHROMIUM }, async (t) => {
@@ -49,4 +50,36 @@ test('a secret that requires its passphrase is revealed only with it, and a wron
     await sender.locator('#receipt-status[data-status="revealed"]').waitFor()
     assert.match(await sender.locator('#receipt-status').innerText(), /Revealed/)
   }
+})
+
+test('after too many wrong passphrases the page says how long to wait, and the secret stays', { skip: SKIP_WITHOUT_CHROMIUM }, async (t) => {
+  const web = await startWebApp(t, { env: { PASSPHRASE_MAX_FAILURES_PER_CLIENT: '2', PASSPHRASE_LOCK_SECONDS: '900' } })
+  const config = (await web.app.inject({ method: 'GET', url: '/config.json' })).json()
+  if (config.features.revealPassphrase !== true) {
+    t.skip('POST /secret does not document reveal_requires_passphrase yet (hardening issue)')
+    return
+  }
+  // Created by a script, not the page: the reveal page shows a non-zk1 secret as it is.
+  const { secret_key: key } = await createSecret(web.app, { secret: 'from a script', passphrase: 'right', reveal_requires_passphrase: true })
+  const browser = await launchBrowser(t)
+  const page = await (await browser.newContext({ locale: 'en-US' })).newPage()
+  await page.goto(`${web.base}/s/${key}`)
+  const passphrase = page.getByLabel('Passphrase', { exact: true })
+  const throttled = page.getByText('Too many wrong passphrases. Try again in 15 min.')
+  for (let attempt = 1; attempt <= 3 && !(await throttled.isVisible()); attempt++) {
+    await passphrase.fill(`wrong ${attempt}`)
+    await page.getByRole('button', { name: 'Reveal the secret' }).click()
+    await page.locator('#reveal-error').filter({ hasText: /wrong|Too many/ }).waitFor()
+  }
+  await throttled.waitFor()
+  assert.equal(await countSecrets(web), 1)
+
+  await passphrase.fill('right')
+  const [answer] = await Promise.all([
+    page.waitForResponse((res) => res.request().method() === 'GET' && res.url().endsWith(`/secret/${key}`)),
+    page.getByRole('button', { name: 'Reveal the secret' }).click()
+  ])
+  assert.equal(answer.status(), 429)
+  await throttled.waitFor()
+  assert.equal(await countSecrets(web), 1, 'while locked, even the right passphrase reveals nothing')
 })
