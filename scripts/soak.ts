@@ -11,6 +11,8 @@ import { startServer, type RunningServer } from './bench/server.ts'
 import { round3, summarizeLatency, type LatencySummary } from './bench/stats.ts'
 
 const USAGE = 'usage: npm run soak -- [--minutes=10] [--clients=40] [--sample-seconds=5] [--out=FILE]  (BURNLINK_URL=… to soak a running server)'
+// Every client shares one IP: per-IP rate limits would turn the soak into a test of the limiter.
+const UNLIMITED = { RATE_LIMIT_CREATE_PER_MINUTE: '0', RATE_LIMIT_READ_PER_MINUTE: '0', RATE_LIMIT_DELETE_PER_MINUTE: '0' }
 type Op = 'create' | 'reveal' | 'double-reveal' | 'delete' | 'reveal-after-delete'
 
 function options (argv: readonly string[]): { minutes: number, clients: number, sampleSeconds: number, out: string } {
@@ -133,7 +135,7 @@ async function main (): Promise<void> {
   try {
     if (base === undefined) {
       db = await createThrowawayDatabase(SHARED_POSTGRES, 'burnlink_soak')
-      server = await startServer({ env: { POSTGRES_HOST: SHARED_POSTGRES.host, POSTGRES_PORT: String(SHARED_POSTGRES.port), POSTGRES_USER: SHARED_POSTGRES.user, POSTGRES_DB: db.name, DATA_DIR: dataDir, ENCRYPTION_KEY: randomBytes(32).toString('base64') } })
+      server = await startServer({ env: { POSTGRES_HOST: SHARED_POSTGRES.host, POSTGRES_PORT: String(SHARED_POSTGRES.port), POSTGRES_USER: SHARED_POSTGRES.user, POSTGRES_DB: db.name, DATA_DIR: dataDir, ENCRYPTION_KEY: randomBytes(32).toString('base64'), ...UNLIMITED } })
       base = server.url
       audit = db.sql
       log(`server pid ${server.pid} at ${base}, database ${db.name}`)

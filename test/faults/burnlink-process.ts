@@ -37,6 +37,10 @@ export async function startBurnlink (env: Record<string, string>, waitFor: 'heal
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'warn',
       RUN_WORKER: 'false',
+      // The load here comes from one IP: per-IP rate limits would answer 429 instead of the fault.
+      RATE_LIMIT_CREATE_PER_MINUTE: '0',
+      RATE_LIMIT_READ_PER_MINUTE: '0',
+      RATE_LIMIT_DELETE_PER_MINUTE: '0',
       DATA_DIR: dataDir,
       ...env,
       PORT: String(port),
