@@ -51,7 +51,9 @@ function reply (statusCode: number, code: string, message: string): { statusCode
 
 export async function handleError (err: FastifyError, request: FastifyRequest, res: FastifyReply): Promise<ErrorBody> {
   const { statusCode, body, retryAfter } = shapeError(err)
-  if (statusCode >= 500) request.log.error({ err }, 'request failed')
+  // A 503 is an expected state (database down, overload): one warning line, not a stack per request.
+  if (statusCode === 503) request.log.warn({ code: body.code, cause: err.message }, 'service unavailable')
+  else if (statusCode >= 500) request.log.error({ err }, 'request failed')
   else request.log.debug({ code: body.code }, 'request refused')
   if (retryAfter !== undefined) void res.header('retry-after', String(retryAfter))
   void res.code(statusCode)
