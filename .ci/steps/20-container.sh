@@ -66,7 +66,9 @@ curl -sf "http://127.0.0.1:$port/readyz"; echo
 
 api_flow "http://127.0.0.1:$port"
 # The build stage ran `npm run build`: the image serves the web pages too.
-curl -sf "http://127.0.0.1:$port/" | grep -qi '<html' || { echo "FAIL: the image serves no web UI" >&2; exit 1; }
+# (Captured first: `curl | grep -q` fails under pipefail when grep stops reading early.)
+page=$(curl -sf "http://127.0.0.1:$port/")
+grep -qi '<html' <<<"$page" || { echo "FAIL: the image serves no web UI" >&2; exit 1; }
 echo "web UI served from the image"
 
 uid=$(podman exec "$name" sh -c "awk '/^Uid:/ { print \$2 }' /proc/1/status")
