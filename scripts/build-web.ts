@@ -38,6 +38,7 @@ export async function buildWeb (): Promise<void> {
         .replace('{{content}}', content.trim())
         .replaceAll('{{lang}}', lang)
         .replaceAll('{{script}}', page.name)
+        .replaceAll('{{titleKey}}', page.title)
         .replaceAll('{{title}}', escapeHtml(`${messages[page.title]} · ${messages['app.name']}`))
         .replace(/\{\{t:([\w.]+)\}\}/g, (_whole, key: string) => {
           const message = (messages as Record<string, string>)[key]

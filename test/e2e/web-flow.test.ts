@@ -72,6 +72,7 @@ test('the pages follow the browser language, and the switcher changes it and rem
   await page.getByLabel('Язык').selectOption('en')
   assert.equal(await page.locator('h1:visible').innerText(), 'Share a secret')
   assert.equal(await page.getAttribute('html', 'lang'), 'en')
+  assert.equal(await page.title(), 'Share a secret · Burnlink')
   await page.reload()
   await page.locator('#ttl option').first().waitFor({ state: 'attached' })
   assert.equal(await page.locator('h1:visible').innerText(), 'Share a secret', 'the choice survives a reload')

@@ -20,7 +20,7 @@ const createError = byId('create-error', HTMLParagraphElement)
 
 initLocale()
 wireCopyButtons()
-const config = await request<WebConfig>('GET', '/config.json')
+const config = await loadConfig()
 const maxBytes = maxPlaintextBytes(config.maxBytes)
 requireRow.hidden = !config.features.revealPassphrase
 fillTtlChoices()
@@ -42,6 +42,22 @@ byId('another', HTMLButtonElement).addEventListener('click', () => {
   showView(byId('create-view', HTMLElement))
   secretField.focus()
 })
+
+/** Without the server's limits the form cannot offer valid choices: say so and wait for a retry. */
+async function loadConfig (): Promise<WebConfig> {
+  for (;;) {
+    try {
+      const loaded = await request<WebConfig>('GET', '/config.json')
+      showError(createError, undefined)
+      submit.disabled = false
+      return loaded
+    } catch {
+      showError(createError, t('error.network'))
+      submit.disabled = true
+      await new Promise((resolve) => setTimeout(resolve, 5000))
+    }
+  }
+}
 
 function fillTtlChoices (): void {
   const chosen = ttlSelect.value === '' ? config.defaultTtlSeconds : Number(ttlSelect.value)

@@ -59,6 +59,8 @@ export function applyLocale (next: Locale): void {
       if (attr !== undefined && key !== undefined) el.setAttribute(attr, t(key as MessageKey))
     }
   }
+  const titleKey = document.documentElement.dataset.title
+  if (titleKey !== undefined) document.title = `${t(titleKey as MessageKey)} · ${t('app.name')}`
   for (const [el, render] of renderers) el.textContent = render()
   for (const listener of listeners) listener()
   const select = document.getElementById('lang')
