@@ -1,11 +1,12 @@
 // Test harness: a real Burnlink host on its own throwaway database (PGlite, or PostgreSQL when
 // POSTGRES_HOST is set), driven through Fastify's HTTP stack with inject().
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
+import { PGlite } from '@electric-sql/pglite'
 import postgres from 'postgres'
 import { buildHost } from '../functions/_host/build.ts'
 import { ALL_FUNCTIONS } from '../functions/index.ts'
@@ -25,6 +26,7 @@ export interface TestDatabase {
 export async function createTestDatabase (): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'burnlink-test-'))
   if (!REAL_POSTGRES) {
+    cpSync(await pgliteTemplate(), join(dataDir, 'pglite'), { recursive: true })
     return { env: { DATA_DIR: dataDir }, drop: async () => { rmSync(dataDir, { recursive: true, force: true }) } }
   }
   const name = `burnlink_test_${randomBytes(6).toString('hex')}`
@@ -47,6 +49,25 @@ export async function createTestDatabase (): Promise<TestDatabase> {
       rmSync(dataDir, { recursive: true, force: true })
     }
   }
+}
+
+/**
+ * PGlite's initdb costs seconds of WASM per database; the suite needs dozens. One freshly
+ * initialised (unmigrated) data directory per PGlite version is made once and copied.
+ */
+async function pgliteTemplate (): Promise<string> {
+  const version = (JSON.parse(readFileSync(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as { version: string }).version
+  const template = join(tmpdir(), `burnlink-pglite-template-${version}`)
+  if (existsSync(join(template, 'PG_VERSION'))) return template
+  const building = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`
+  const db = await PGlite.create(building)
+  await db.close()
+  try {
+    renameSync(building, template)
+  } catch {
+    rmSync(building, { recursive: true, force: true }) // another test file won the race
+  }
+  return template
 }
 
 function adminConnection (): postgres.Sql {
