@@ -42,20 +42,30 @@ without_systemd_noise podman run --rm --runtime runc --cgroup-manager=cgroupfs -
 echo "--- run it on the machine's PostgreSQL"
 name="burnlink-ci-$$"
 db="burnlink_ci_$$_$RANDOM"
+envfile=""
 port=$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close() })")
 cleanup () {
   podman rm -f "$name" >/dev/null 2>&1 || true
   podman volume rm -f "$name-data" >/dev/null 2>&1 || true
+  rm -f "$envfile"
   psql -h 127.0.0.1 -U postgres -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 psql -h 127.0.0.1 -U postgres -qc "create database $db"
+# The app service's environment exactly as compose resolves it on a fresh checkout (defaults and
+# empty values included), only pointed at this machine's PostgreSQL and a spare port.
+envfile=$(mktemp)
+docker-compose -f docker-compose.yml config | node --input-type=module -e "
+  const { parse } = await import('yaml')
+  const text = await new Response(process.stdin).text()
+  for (const [name, value] of Object.entries(parse(text).services.app.environment)) console.log(name + '=' + (value ?? ''))
+" >"$envfile"
 # As docker-compose.yml runs it: a fresh named volume on /data, read-only root, no capabilities,
 # no privilege gain. No ENCRYPTION_KEY: the server generates one in the volume, as user node.
 without_systemd_noise podman run -d --name "$name" --runtime runc --cgroup-manager=cgroupfs --network=host \
   --volume "$name-data:/data" --read-only --tmpfs /tmp --cap-drop=ALL --security-opt=no-new-privileges \
-  -e PORT="$port" -e POSTGRES_HOST=127.0.0.1 -e POSTGRES_PORT=5432 -e POSTGRES_USER=postgres \
-  -e POSTGRES_DB="$db" "$image" >/dev/null
+  --env-file "$envfile" -e PORT="$port" -e POSTGRES_HOST=127.0.0.1 -e POSTGRES_PORT=5432 \
+  -e POSTGRES_USER=postgres -e POSTGRES_PASSWORD= -e POSTGRES_DB="$db" "$image" >/dev/null
 for _ in $(seq 60); do
   curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
   podman container exists "$name" && [ "$(podman inspect "$name" --format '{{.State.Running}}')" = true ] ||
