@@ -16,8 +16,9 @@ const FASTIFY_ERRORS: Record<string, { code: string, message?: string }> = {
   FST_ERR_ASYNC_CONSTRAINT: { code: 'REQUEST_INVALID', message: 'The request cannot be routed' }
 }
 
-// Connection-level failures (postgres.js codes, Node socket codes, SQLSTATE classes 08/57P/53).
-const DATABASE_DOWN = /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|08\w{3}|57P0[1-3]|53300)$/
+// Connection-level failures (postgres.js codes, Node socket codes, SQLSTATE classes 08/57P/53),
+// and 57014: statement_timeout cancelled a statement stalled on the database — retry, not a bug.
+const DATABASE_DOWN = /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|08\w{3}|57P0[1-3]|53300|57014)$/
 
 export function shapeError (err: FastifyError): { statusCode: number, body: ErrorBody, retryAfter?: number } {
   if (err.validation !== undefined) {
