@@ -13,10 +13,10 @@ export const SKIP_WITHOUT_CHROMIUM: string | false = existsSync(CHROMIUM)
   ? false
   : `${CHROMIUM} is missing: apt-get install -y chromium (CI runs these tests in .ci/steps/40-web-e2e.sh)`
 
-export async function launchBrowser (t: Pick<TestContext, 'after'>): Promise<Browser> {
+export async function launchBrowser (t: Pick<TestContext, 'after'>, extraArgs: string[] = []): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs]
   })
   t.after(async () => { await browser.close() })
   return browser

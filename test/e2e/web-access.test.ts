@@ -70,6 +70,23 @@ test('a link whose #key was altered reveals nothing readable and says why', { sk
   assert.match(await reader.locator('#no-key').innerText(), /no decryption key/)
 })
 
+test('over plain http from another host the pages refuse to encrypt or to burn an unreadable secret', { skip: SKIP_WITHOUT_CHROMIUM }, async (t) => {
+  const web = await startWebApp(t)
+  // A name that is not localhost: Chromium treats http:// to it as insecure, so WebCrypto is absent.
+  const browser = await launchBrowser(t, ['--host-resolver-rules=MAP burnlink.test 127.0.0.1'])
+  const insecure = web.base.replace('127.0.0.1', 'burnlink.test')
+  const page = await (await browser.newContext({ locale: 'en-US' })).newPage()
+  await page.goto(`${insecure}/`)
+  await page.getByText('This page must be opened over HTTPS').waitFor()
+  assert.equal(await page.locator('#create-submit').isDisabled(), true)
+
+  const { secret_key: key } = await createSecret(web.app, { secret: 'zk1:AAAA' })
+  await page.goto(`${insecure}/s/${key}#${'K'.repeat(43)}`)
+  await page.getByText('This page must be opened over HTTPS').waitFor()
+  assert.equal(await page.locator('#reveal-submit').isDisabled(), true)
+  assert.equal(await countSecrets(web), 1)
+})
+
 /** Presses Tab until the element with this id has focus (at most 30 times). */
 async function tabTo (page: Page, id: string): Promise<void> {
   for (let i = 0; i < 30; i++) {

@@ -21,6 +21,11 @@ const createError = byId('create-error', HTMLParagraphElement)
 initLocale()
 wireCopyButtons()
 const config = await loadConfig()
+// WebCrypto exists only in secure contexts (HTTPS, or localhost): without it nothing can be sealed.
+if (!window.isSecureContext) {
+  showError(createError, t('error.insecure'))
+  submit.disabled = true
+}
 const maxBytes = maxPlaintextBytes(config.maxBytes)
 requireRow.hidden = !config.features.revealPassphrase
 fillTtlChoices()

@@ -20,6 +20,11 @@ wireCopyButtons()
 // Links made here always carry a key; warn before the click that would burn an unreadable secret.
 byId('no-key', HTMLParagraphElement).hidden = isKey(fragmentKey)
 await checkStatus()
+// Without WebCrypto (plain http:// on a remote host) a zk1 secret would be burnt but not decrypted.
+if (!window.isSecureContext && isKey(fragmentKey)) {
+  showError(revealError, t('error.insecure'))
+  submit.disabled = true
+}
 form.addEventListener('submit', (event) => {
   event.preventDefault()
   void reveal()

@@ -74,6 +74,7 @@ export const en = {
   'receipt.unknown': 'No receipt exists for this link.',
   'receipt.refresh': 'Refresh',
 
+  'error.insecure': 'This page must be opened over HTTPS: browsers allow encryption only on secure pages. Change http:// to https:// in the address.',
   'error.network': 'The server could not be reached. Check your connection and try again.',
   'error.server': 'Something went wrong on the server ({code}). Try again in a moment.'
 } as const
