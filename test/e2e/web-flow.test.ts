@@ -18,6 +18,11 @@ test('a secret made in the page is revealed once in a fresh browser, and only by
   assert.equal(await countSecrets(web), 1)
   assert.match(await sender.locator('#expires').innerText(), /Expires .+ if nobody reads it\./)
   assert.ok(await sender.locator('#qr svg path').count() === 1, 'the QR code is drawn')
+  await sender.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.base })
+  const copyLink = sender.locator('button[data-copy="link"]')
+  await copyLink.click()
+  await copyLink.getByText('Copied').waitFor()
+  assert.equal(await sender.evaluate('navigator.clipboard.readText()'), link)
 
   const recipient = await newPage(browser, t)
   await recipient.goto(link)
