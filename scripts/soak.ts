@@ -97,16 +97,22 @@ async function client (tally: Tally, base: string, until: number): Promise<void>
 
 interface Sample { atSeconds: number, rssMiB: number }
 
-function memoryVerdict (samples: readonly Sample[]): { warmupSeconds: number, firstThirdMiB: number, lastThirdMiB: number, growthMiB: number, flat: boolean } | undefined {
+interface Third { meanMiB: number, minMiB: number, maxMiB: number }
+
+function memoryVerdict (samples: readonly Sample[]): { warmupSeconds: number, firstThird: Third, lastThird: Third, growthMiB: number, flat: boolean } | undefined {
   // The first 10 % (at least one sample) is warm-up: JIT, pools and caches filling.
   const steady = samples.slice(Math.max(1, Math.floor(samples.length / 10)))
   if (steady.length < 6) return undefined
   const third = Math.floor(steady.length / 3)
-  const mean = (xs: readonly Sample[]): number => xs.reduce((sum, s) => sum + s.rssMiB, 0) / xs.length
-  const first = mean(steady.slice(0, third))
-  const last = mean(steady.slice(-third))
-  // Flat = the last third within 10 % (+5 MiB of GC noise) of the first; a leak grows without bound.
-  return { warmupSeconds: steady[0]?.atSeconds ?? 0, firstThirdMiB: round1(first), lastThirdMiB: round1(last), growthMiB: round1(last - first), flat: last <= first * 1.1 + 5 }
+  const describe = (xs: readonly Sample[]): Third => {
+    const rss = xs.map((s) => s.rssMiB)
+    return { meanMiB: round1(rss.reduce((sum, x) => sum + x, 0) / rss.length), minMiB: Math.min(...rss), maxMiB: Math.max(...rss) }
+  }
+  const first = describe(steady.slice(0, third))
+  const last = describe(steady.slice(-third))
+  // Flat = the last third's mean within 10 % (+5 MiB of GC noise) of the first's; a leak grows
+  // without bound, while a garbage-collected heap saws up and down around a level.
+  return { warmupSeconds: steady[0]?.atSeconds ?? 0, firstThird: first, lastThird: last, growthMiB: round1(last.meanMiB - first.meanMiB), flat: last.meanMiB <= first.meanMiB * 1.1 + 5 }
 }
 
 async function auditCounts (sql: postgres.Sql, refs: readonly string[]): Promise<Record<string, number>> {
