@@ -84,3 +84,19 @@ test('keys are accepted as hex or base64 of exactly 32 bytes, nothing else', () 
     assert.throws(() => decodeKey(bad, 'ENCRYPTION_KEY'), /ENCRYPTION_KEY is not a 32-byte key/)
   }
 })
+
+test('without ENCRYPTION_KEY and with a DATA_DIR that cannot be written, start-up stops with one clear line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'burnlink-ro-'))
+  try {
+    writeFileSync(join(dir, 'not-a-dir'), 'x')
+    const config = loadConfig({ DATA_DIR: join(dir, 'not-a-dir', 'data') })
+    assert.throws(() => loadKeys(config), (err: unknown) => err instanceof ConfigError && /set ENCRYPTION_KEY or make DATA_DIR writable/.test(err.message))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('POSTGRES_PREPARE switches prepared statements off for transaction poolers', () => {
+  assert.equal(loadConfig({}).database.prepare, true)
+  assert.equal(loadConfig({ POSTGRES_PREPARE: 'false' }).database.prepare, false)
+})

@@ -16,6 +16,7 @@ export const EnvSchema = Type.Object({
   POSTGRES_USER: Type.String({ minLength: 1, default: 'postgres', description: 'database user' }),
   POSTGRES_PASSWORD: Type.Optional(Type.String({ description: 'database password' })),
   POSTGRES_PASSWORD_FILE: Type.Optional(Type.String({ minLength: 1, description: 'file holding the database password (Docker secrets)' })),
+  POSTGRES_PREPARE: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true', description: 'use prepared statements; false behind a transaction-pooling PgBouncer or RDS Proxy' }),
   POSTGRES_POOL_SIZE: Int({ minimum: 1, maximum: 200, default: 10, description: 'connections per process' }),
   PORT: Int({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address' }),
@@ -55,6 +56,7 @@ export interface Config {
     user: string
     password?: string
     poolSize: number
+    prepare: boolean
   }>
   readonly http: Readonly<{ port: number, host: string, trustProxy: TrustProxy }>
   readonly dataDir: string
@@ -99,7 +101,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       port: e.POSTGRES_PORT,
       database: e.POSTGRES_DB,
       user: e.POSTGRES_USER,
-      poolSize: e.POSTGRES_POOL_SIZE
+      poolSize: e.POSTGRES_POOL_SIZE,
+      prepare: e.POSTGRES_PREPARE === 'true'
     }),
     http: Object.freeze({ port: e.PORT, host: e.HOST, trustProxy: parseTrustProxy(e.TRUST_PROXY) }),
     dataDir: resolve(e.DATA_DIR),

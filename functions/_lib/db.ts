@@ -30,7 +30,7 @@ declare module 'fastify' {
   }
 }
 
-export function openPool (target: DatabaseTarget, poolSize: number, applicationName: string): Sql {
+export function openPool (target: DatabaseTarget, poolSize: number, applicationName: string, prepare = true): Sql {
   return postgres({
     host: target.host,
     port: target.port,
@@ -38,6 +38,8 @@ export function openPool (target: DatabaseTarget, poolSize: number, applicationN
     username: target.user,
     ...(target.password === undefined ? {} : { password: target.password }),
     max: poolSize,
+    // Transaction-pooling proxies cannot keep a session's prepared statements (POSTGRES_PREPARE).
+    prepare,
     // Fail fast when the database is down, rather than queueing requests behind a dead socket.
     connect_timeout: 5,
     // postgres.js waits up to 20 s between reconnects after repeated failures, holding queries
@@ -68,7 +70,7 @@ export interface DatabasePluginOptions {
 
 export const databasePlugin = fp(async (app: FastifyInstance, { config, applicationName }: DatabasePluginOptions) => {
   const { target, embedded } = await resolveTarget(config)
-  const sql = openPool(target, config.database.poolSize, applicationName)
+  const sql = openPool(target, config.database.poolSize, applicationName, config.database.prepare)
   app.decorate('sql', sql)
   app.decorate('database', target)
   const stopping = new AbortController()

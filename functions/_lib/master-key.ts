@@ -25,14 +25,18 @@ export function loadKeys (config: Config): LoadedKeys {
     text = readFileSync(path, 'utf8').trim()
     warning = `ENCRYPTION_KEY is not set: using the master key kept in ${path}; set ENCRYPTION_KEY for production`
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new ConfigError(`the master key in ${path} cannot be read (${code ?? 'error'}): fix its permissions or set ENCRYPTION_KEY`)
     text = randomBytes(32).toString('base64')
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
     // 'wx' fails if another instance created the file meanwhile: then read theirs.
     try {
+      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
       writeFileSync(path, text + '\n', { mode: 0o600, flag: 'wx' })
-    } catch (raceErr) {
-      if ((raceErr as NodeJS.ErrnoException).code !== 'EEXIST') throw raceErr
+    } catch (writeErr) {
+      const code = (writeErr as NodeJS.ErrnoException).code
+      if (code !== 'EEXIST') {
+        throw new ConfigError(`ENCRYPTION_KEY is not set and no master key can be kept in DATA_DIR=${config.dataDir} (${code ?? 'error'}): set ENCRYPTION_KEY or make DATA_DIR writable`)
+      }
       text = readFileSync(path, 'utf8').trim()
     }
     warning = `ENCRYPTION_KEY is not set: generated a master key in ${path} (mode 0600); back it up, or set ENCRYPTION_KEY for production`
