@@ -43,6 +43,8 @@ test('a secret made in the page is revealed once in a fresh browser, and only by
   assert.equal(await recipient.locator('#gone-title').innerText(), 'This secret is not available')
 
   // Zero knowledge: nothing that reached the server holds the plaintext or the fragment key.
+  const logged = web.logs.join('')
+  for (const forbidden of ['Tr0ub4dor', fragmentKey, match[1] ?? '']) assert.ok(!logged.includes(forbidden), `the server log holds ${forbidden}`)
   const create = web.received.find((r) => r.method === 'POST' && r.url === '/secret')
   assert.ok(create, 'the page POSTed /secret')
   assert.match(JSON.parse(create.body).secret, /^zk1:[A-Za-z0-9_-]+$/)
