@@ -21,6 +21,8 @@ export interface RoundResult extends LoadResult {
   /** CPU µs per successful request, PostgreSQL backends of the database. */
   dbCpuUs?: number
   serverRssMiB?: number
+  /** CPU µs per successful request of the load generator (or SQL client) process itself. */
+  clientCpuUs?: number
 }
 
 export interface LoadHandle {
@@ -30,18 +32,20 @@ export interface LoadHandle {
 
 export function startLoad (spec: LoadSpec | CeilingSpec, target: Target = {}, childModule: URL = CHILD): LoadHandle {
   const child = fork(childModule, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  let before: { server: Map<number, number>, db: Map<number, number>, pids: number[] } | undefined
+  let before: { server: Map<number, number>, db: Map<number, number>, client: Map<number, number>, pids: number[] } | undefined
+  const clientPids = child.pid === undefined ? [] : [child.pid]
   const result = new Promise<RoundResult>((resolve, reject) => {
     let opening: Promise<void> = Promise.resolve()
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'measuring') {
         opening = (async () => {
           const pids = await target.backendPids?.() ?? []
-          before = { server: cpuSnapshot(target.serverPid === undefined ? [] : [target.serverPid]), db: cpuSnapshot(pids), pids }
+          before = { server: cpuSnapshot(target.serverPid === undefined ? [] : [target.serverPid]), db: cpuSnapshot(pids), client: cpuSnapshot(clientPids), pids }
         })()
       } else if (message.type === 'result') {
         const server = cpuSnapshot(target.serverPid === undefined ? [] : [target.serverPid])
         const db = cpuSnapshot(before?.pids ?? [])
+        const client = cpuSnapshot(clientPids)
         opening.then(() => {
           const load = message.result
           // IPC carries JSON: a run without successes has NaN percentiles, which arrive as null.
@@ -50,6 +54,8 @@ export function startLoad (spec: LoadSpec | CeilingSpec, target: Target = {}, ch
           if (before !== undefined && load.ok > 0) {
             if (target.serverPid !== undefined) round.serverCpuUs = cpuDelta(before.server, server) / load.ok * 1e6
             if (target.backendPids !== undefined) round.dbCpuUs = cpuDelta(before.db, db) / load.ok * 1e6
+            // The child exits right after reporting; if it is already gone, its figure is unknown.
+            if (client.size === before.client.size && client.size > 0) round.clientCpuUs = cpuDelta(before.client, client) / load.ok * 1e6
           }
           const memory = target.serverPid === undefined ? undefined : memoryMiB(target.serverPid)
           if (memory !== undefined) round.serverRssMiB = memory.rss
@@ -81,6 +87,7 @@ export interface WorkloadSummary {
   p99Ms: Spread
   serverCpuUs?: Spread
   dbCpuUs?: Spread
+  clientCpuUs?: Spread
   /** Every non-2xx status and error, summed over all rounds: zero is the target. */
   failures: number
   statuses: Record<string, number>
@@ -104,6 +111,7 @@ export function summarize (workload: string, rounds: RoundResult[]): WorkloadSum
     failures += round.errors + round.timeouts
   }
   const serverCpuUs = pick((r) => r.serverCpuUs)
+  const clientCpuUs = pick((r) => r.clientCpuUs)
   const dbCpuUs = pick((r) => r.dbCpuUs)
   return {
     workload,
@@ -113,6 +121,7 @@ export function summarize (workload: string, rounds: RoundResult[]): WorkloadSum
     p99Ms: pick((r) => r.latencyMs.p99) ?? spread([]),
     ...(serverCpuUs === undefined ? {} : { serverCpuUs }),
     ...(dbCpuUs === undefined ? {} : { dbCpuUs }),
+    ...(clientCpuUs === undefined ? {} : { clientCpuUs }),
     failures,
     statuses,
     raw: rounds

@@ -79,11 +79,11 @@ export function renderMarkdown (r: BenchResults): string {
   lines.push('')
 
   lines.push(`### Throughput at saturation (synchronous_commit=${r.postgres.synchronous_commit})`, '')
-  lines.push('| Workload | ok/s | × SQL ceiling | p50 ms | p99 ms | server CPU µs/req | PostgreSQL CPU µs/req | errors |', '|---|---|---|---|---|---|---|---|')
+  lines.push('| Workload | ok/s | × SQL ceiling | p50 ms | p99 ms | server CPU µs/req | PostgreSQL CPU µs/req | client CPU µs/req | errors |', '|---|---|---|---|---|---|---|---|---|')
   const row = (label: string, s: WorkloadSummary | undefined, ceiling?: WorkloadSummary): void => {
     if (s === undefined) return
     const x = ceiling === undefined ? '' : fmt(s.okPerSecond.median / ceiling.okPerSecond.median, 2)
-    lines.push(`| ${label} | ${range(s.okPerSecond)} | ${x} | ${msRange(s.p50Ms)} | ${msRange(s.p99Ms)} | ${range(s.serverCpuUs)} | ${range(s.dbCpuUs)} | ${s.failures} |`)
+    lines.push(`| ${label} | ${range(s.okPerSecond)} | ${x} | ${msRange(s.p50Ms)} | ${msRange(s.p99Ms)} | ${range(s.serverCpuUs)} | ${range(s.dbCpuUs)} | ${range(s.clientCpuUs)} | ${s.failures} |`)
   }
   const b = r.baselines
   row('baseline: bare Fastify route', b.bareFastify)
@@ -100,6 +100,10 @@ export function renderMarkdown (r: BenchResults): string {
   lines.push('')
   const rss = Object.entries(r.workloads).map(([name, s]) => `${name} ${s.raw.map((round) => fmt(round.serverRssMiB)).join('/')}`)
   if (rss.length > 0) lines.push(`Server RSS (MiB) at the end of each round: ${rss.join('; ')}; peak (VmHWM) ${fmt(r.serverPeakRssMiB)} MiB.`, '')
+  if (r.heapCap !== undefined) {
+    const h = r.heapCap
+    lines.push(`With \`--max-old-space-size=${h.maxOldSpaceMiB}\`: peak RSS ${fmt((h.peakRssMiB ?? Number.NaN) * 1.048576)} MB; ${Object.entries(h.workloads).map(([name, s]) => `${name} ${range(s.okPerSecond)} ok/s at ${range(s.serverCpuUs)} µs server CPU/req, RSS ${s.raw.map((round) => fmt(round.serverRssMiB)).join('/')} MiB`).join('; ')}.`, '')
+  }
   if (b.pgbench !== undefined) {
     const p = b.pgbench
     lines.push(`pgbench (${p.version}, ${p.clients} clients, prepared): create ${range(spread(p.create.tps))} tps, reveal ${range(spread(p.reveal.tps))} tps.`, '')

@@ -1,5 +1,6 @@
 // The shape of results.json: every figure the report and the chart are made from.
 import type { PostgresSettings } from './database.ts'
+import type { HeapCapResult } from './heap-cap.ts'
 import type { LoadResult } from './load-child.ts'
 import type { RoundResult, WorkloadSummary } from './load.ts'
 import type { MachineDescription } from './proc.ts'
@@ -87,6 +88,7 @@ export interface BenchResults {
   /** create and reveal with POSTGRES_HOST set to PostgreSQL's Unix socket directory. */
   unixSocket?: Record<string, WorkloadSummary>
   serverPeakRssMiB?: number | undefined
+  heapCap?: HeapCapResult
   profile?: ProfileResult
   scale?: ScaleResult
   embedded: Record<string, WorkloadSummary>

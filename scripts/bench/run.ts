@@ -12,6 +12,7 @@ import type { BenchResults } from './results.ts'
 import { measureScale } from './scale.ts'
 import { measureChurn } from './churn.ts'
 import { measureFixedRate, measurePassphraseInterference } from './fixed-rate.ts'
+import { measureHeapCap } from './heap-cap.ts'
 import { measureProfile } from './profile.ts'
 import { startSubject } from './subject.ts'
 import { runWorkload, SATURATION_WORKLOADS, type Timing } from './workloads.ts'
@@ -23,7 +24,7 @@ const POOL_SIZE = 10 // POSTGRES_POOL_SIZE's default: the server is measured as 
 function describeCode (): { commit: string, modified: string[] } {
   const commit = tryRun('git', ['rev-parse', '--short', 'HEAD']) ?? 'unknown'
   const status = tryRun('git', ['status', '--porcelain', '--', 'functions', 'db', 'package.json']) ?? ''
-  return { commit, modified: status.split('\n').map((l) => l.slice(3)).filter((l) => l !== '') }
+  return { commit, modified: status.split('\n').map((l) => l.trim().replace(/^\S+\s+/, '')).filter((l) => l !== '') }
 }
 
 async function unixSocketDirectory (): Promise<string | undefined> {
@@ -147,6 +148,12 @@ async function main (options: BenchOptions): Promise<void> {
         await subject.stop()
       }
     }
+  }
+
+  if (on('heap-cap')) {
+    log('burnlink with the V8 old generation capped at 64 MiB')
+    results.heapCap = await measureHeapCap(64, timing, serverEnv, options.outDir, expectedRate, log)
+    save()
   }
 
   if (on('profile')) {
