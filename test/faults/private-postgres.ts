@@ -89,6 +89,10 @@ export async function createPrivatePostgres (options: { start?: boolean } = {}):
       rmSync(dir, { recursive: true, force: true })
     }
   }
+  // Should the test process die before its after() hooks run, the cluster must not outlive it.
+  process.once('exit', () => {
+    if (running) try { execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'], { stdio: 'ignore' }) } catch {}
+  })
   if (options.start !== false) {
     await start()
     await createDatabase(pg)
