@@ -10,24 +10,20 @@ export const PassphraseWrong = createError('SECRET_PASSPHRASE_WRONG', 'The passp
 export const PassphraseConflict = createError('REQUEST_PASSPHRASE_CONFLICT', 'The X-Passphrase header and the body\'s passphrase differ; send one of them', 400)
 export const SecretKeyMissingPassphrase = createError('REQUEST_INVALID', 'reveal_requires_passphrase needs a passphrase', 400)
 
-const PassphraseLockedError = createError('SECRET_PASSPHRASE_LOCKED', 'Too many wrong passphrases for this secret; retry in %d seconds (the secret is unharmed)', 429)
-/** Carries its Retry-After; the error handler sends it. */
-export class PassphraseLocked extends PassphraseLockedError {
-  readonly retryAfter: number
-  constructor (seconds: number) {
-    super(seconds)
-    this.retryAfter = seconds
+/** An error class whose instances carry the Retry-After (seconds) that the error handler sends. */
+function withRetryAfter (code: string, message: string, statusCode: number) {
+  const Base = createError<[number]>(code, message, statusCode)
+  return class extends Base {
+    readonly retryAfter: number
+    constructor (seconds: number) {
+      super(seconds)
+      this.retryAfter = seconds
+    }
   }
 }
 
-const RateLimitedError = createError('REQUEST_RATE_LIMITED', 'Too many requests from this address; retry in %d seconds', 429)
-export class RateLimited extends RateLimitedError {
-  readonly retryAfter: number
-  constructor (seconds: number) {
-    super(seconds)
-    this.retryAfter = seconds
-  }
-}
+export const PassphraseLocked = withRetryAfter('SECRET_PASSPHRASE_LOCKED', 'Too many wrong passphrases for this secret; retry in %d seconds (the secret is unharmed)', 429)
+export const RateLimited = withRetryAfter('REQUEST_RATE_LIMITED', 'Too many requests from this address; retry in %d seconds', 429)
 
 export const RouteNotFound = createError('ROUTE_NOT_FOUND', 'There is no such endpoint; see /docs for the API', 404)
 export const ServiceBusy = createError('SERVICE_BUSY', 'The server is busy; retry shortly', 503)
