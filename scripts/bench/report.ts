@@ -138,7 +138,12 @@ export function renderMarkdown (r: BenchResults): string {
   if (r.churn !== undefined) {
     const c = r.churn
     lines.push(`### Churn (${c.minutes} min of create→reveal pairs at saturation, private PostgreSQL ${c.postgres.version}, synchronous_commit=${c.postgres.synchronous_commit})`, '')
-    lines.push(`${fmt(c.load.okPerSecond)} requests/s (${c.load.requests - c.load.ok} failed). Secret table + indexes: max ${fmt(c.maxTotalBytesFirstHalf / 2 ** 20, 1)} MiB in the first half, ${fmt(c.maxTotalBytesSecondHalf / 2 ** 20, 1)} MiB in the second, ${fmt(c.finalTotalBytes / 2 ** 20, 1)} MiB at the end; ${c.samples[c.samples.length - 1]?.autovacuums ?? 0} autovacuums. pg-boss issued ${fmt(c.statements.pgboss)} of ${fmt(c.statements.total)} statements (${fmt(c.statements.share * 100, 3)} %), ${c.statements.pgbossPerMinute} per minute whatever the load.`, '')
+    lines.push(`${fmt(c.load.okPerSecond)} requests/s (${c.load.requests - c.load.ok} failed). Secret table + indexes: max ${fmt(c.maxTotalBytesFirstHalf / 2 ** 20, 1)} MiB in the first half, ${fmt(c.maxTotalBytesSecondHalf / 2 ** 20, 1)} MiB in the second, ${fmt(c.finalTotalBytes / 2 ** 20, 1)} MiB at the end; ${c.samples[c.samples.length - 1]?.autovacuums ?? 0} autovacuums. pg-boss issued ${fmt(c.statements.pgboss)} of ${fmt(c.statements.total)} statements (${fmt(c.statements.share * 100, 3)} %), ${c.statements.pgbossPerMinute} per minute (its polling and maintenance, which do not grow with traffic). pg_stat_statements counts nested statements too (track = all), such as those run by foreign-key triggers. Most called:`, '')
+    lines.push('| calls | statement |', '|---|---|')
+    for (const st of c.statements.top.slice(0, 6)) lines.push(`| ${fmt(st.calls)} | \`${st.query.slice(0, 110).replace(/\|/g, '\\|')}…\` |`)
+    lines.push('')
+    const sizes = c.samples.map((sample) => `${sample.t}s ${fmt(sample.totalBytes / 2 ** 20, 1)}`)
+    lines.push(`Size of secret (MiB) every ~${Math.round(c.minutes * 60 / Math.max(1, c.samples.length))} s: ${sizes.filter((_, i) => i % 6 === 0).join(', ')}.`, '')
   }
   if (r.profile !== undefined) {
     lines.push(`### CPU profile (server, ${r.profile.workload} workload, ${fmt(r.profile.totalMs)} ms of CPU samples)`, '', '| self % | function | where |', '|---|---|---|')
