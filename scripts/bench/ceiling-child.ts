@@ -1,6 +1,7 @@
 // The database ceiling: Burnlink's own create and reveal statements (copied from
-// functions/create-secret.ts and functions/read-secret.ts) driven through postgres.js with the
-// same concurrency as the HTTP load, and no HTTP. Runs as its own process, like the load generator.
+// functions/create-secret.ts and functions/read-secret.ts, commit 5cfd0a3: keep them in step)
+// driven through postgres.js with the same concurrency as the HTTP load, and no HTTP. Runs as
+// its own process, like the load generator.
 import { createHash, randomBytes } from 'node:crypto'
 import postgres from 'postgres'
 import type { ChildMessage, LoadResult } from './load-child.ts'
@@ -52,12 +53,15 @@ async function run (spec: CeilingSpec): Promise<LoadResult> {
     const details = { ttl_seconds: 86_400, passphrase: false, size_bytes: 1024 }
     const [row] = await sql<{ expires_at: Date }[]>`
       with stored as (
-        insert into secret (id, ref, ciphertext, passphrase_hash, expires_at)
-        values (${id}, ${ref}, ${ciphertext}, ${null}, now() + make_interval(secs => ${86_400}))
-        returning ref, expires_at
+        insert into secret (id, ref, ciphertext, passphrase_hash, reveal_requires_passphrase, expires_at)
+        values (${id}, ${ref}, ${ciphertext}, ${null}, ${false}, now() + make_interval(secs => ${86_400}))
+        returning ref, created_at, expires_at
+      ), receipted as (
+        insert into receipt (id, secret_ref, created_at, expires_at)
+        select ${randomBytes(32)}, ref, created_at, expires_at from stored
       ), logged as (
-        insert into audit_log (event, secret_ref, client_ip, user_agent, request_id, details)
-        select 'created', ref, ${who.client_ip}, ${who.user_agent}, ${who.request_id}, ${sql.json(details)}
+        insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
+        select 'created', ref, ${who.client_ip}, ${null}, ${who.user_agent}, ${who.request_id}, ${sql.json(details)}
         from stored
       )
       select expires_at from stored`
@@ -70,12 +74,14 @@ async function run (spec: CeilingSpec): Promise<LoadResult> {
       with taken as (
         delete from secret
         where id = ${id}
+          and reveal_requires_passphrase = ${false}
+          and (${null}::text is null or passphrase_hash = ${null})
         returning ref, ciphertext, created_at, expires_at > now() as live
       ), logged as (
-        insert into audit_log (event, secret_ref, client_ip, user_agent, request_id, details)
+        insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
         select
           case when live then 'revealed' else 'expired' end,
-          ref, ${who.client_ip}, ${who.user_agent}, ${who.request_id},
+          ref, ${who.client_ip}, ${null}, ${who.user_agent}, ${who.request_id},
           jsonb_build_object('age_seconds', round(extract(epoch from now() - created_at)))
         from taken
       )

@@ -1,4 +1,5 @@
-// pgbench with Burnlink's create and reveal statements (prepared, 50 clients), if it is installed.
+// pgbench with Burnlink's create and reveal statements (as in ceiling-child.ts; prepared, 50
+// clients), if it is installed.
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -18,12 +19,15 @@ function createScript (): string {
   const ciphertext = randomBytes(sealedSize()).toString('hex')
   return `\\set r random(1, 9000000000000000000)
 with stored as (
-  insert into secret (id, ref, ciphertext, passphrase_hash, expires_at)
-  values (sha256(int8send(:r)), left(md5(:r::text), 24), '\\x${ciphertext}'::bytea, null, now() + make_interval(secs => 86400))
-  returning ref, expires_at
+  insert into secret (id, ref, ciphertext, passphrase_hash, reveal_requires_passphrase, expires_at)
+  values (sha256(int8send(:r)), left(md5(:r::text), 24), '\\x${ciphertext}'::bytea, null, false, now() + make_interval(secs => 86400))
+  returning ref, created_at, expires_at
+), receipted as (
+  insert into receipt (id, secret_ref, created_at, expires_at)
+  select sha256(int8send(:r) || '\\x01'::bytea), ref, created_at, expires_at from stored
 ), logged as (
-  insert into audit_log (event, secret_ref, client_ip, user_agent, request_id, details)
-  select 'created', ref, '127.0.0.1', 'pgbench', 'req-1', '{"ttl_seconds": 86400, "passphrase": false, "size_bytes": 1024}'::jsonb
+  insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
+  select 'created', ref, '127.0.0.1', null, 'pgbench', 'req-1', '{"ttl_seconds": 86400, "passphrase": false, "size_bytes": 1024}'::jsonb
   from stored
 )
 select expires_at from stored;
@@ -35,12 +39,14 @@ const REVEAL_SCRIPT = `\\set i :i + 1
 with taken as (
   delete from secret
   where id = sha256(int8send(:n))
+    and reveal_requires_passphrase = false
+    and (null::text is null or passphrase_hash = null)
   returning ref, ciphertext, created_at, expires_at > now() as live
 ), logged as (
-  insert into audit_log (event, secret_ref, client_ip, user_agent, request_id, details)
+  insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
   select
     case when live then 'revealed' else 'expired' end,
-    ref, '127.0.0.1', 'pgbench', 'req-1',
+    ref, '127.0.0.1', null, 'pgbench', 'req-1',
     jsonb_build_object('age_seconds', round(extract(epoch from now() - created_at)))
   from taken
 )
