@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { seal } from './_lib/crypto.ts'
 import { SecretKeyMissingPassphrase, SecretTooLarge, SecretTtlOutOfRange } from './_lib/errors.ts'
 import type { HttpFunction } from './_lib/http-function.ts'
+import { bucketLength } from './_lib/padding.ts'
 import { derivePassphraseKey, hashPassphrase } from './_lib/passphrase.ts'
 import { perMinute } from './_lib/rate-limit.ts'
 import { commonErrors } from './_lib/schemas.ts'
@@ -64,7 +65,8 @@ const createSecret: HttpFunction = {
         const gate = gated && body.passphrase !== undefined ? await derivePassphraseKey(hashPool, body.passphrase) : undefined
         const ciphertext = seal(body.secret, token, keys, gate)
         const by = who(request)
-        const details = { ttl_seconds: ttl, passphrase: passphraseHash !== null, reveal_requires_passphrase: gated, size_bytes: size }
+        // The padded size, like the ciphertext's: an exact size would tell audit readers a password's length.
+        const details = { ttl_seconds: ttl, passphrase: passphraseHash !== null, reveal_requires_passphrase: gated, size_bucket_bytes: bucketLength(size) }
         // One statement: the secret never exists without its receipt and its 'created' audit row.
         const [row] = await app.sql<{ expires_at: Date }[]>`
           with stored as (

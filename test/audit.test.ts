@@ -18,7 +18,7 @@ test('create, reveal and delete each write one audit row with ip, user agent, re
   assert.equal(c?.user_agent, 'audit-test/1.0')
   assert.equal(c?.request_id, created.headers['x-request-id'])
   assert.equal(d?.request_id, del.headers['x-request-id'])
-  assert.deepEqual(c?.details, { ttl_seconds: 600, passphrase: true, reveal_requires_passphrase: false, size_bytes: 2 })
+  assert.deepEqual(c?.details, { ttl_seconds: 600, passphrase: true, reveal_requires_passphrase: false, size_bucket_bytes: 256 })
   assert.deepEqual(d?.details, { passphrase: true })
   assert.ok(!JSON.stringify(rows).includes(key), 'the key is not in the audit log')
 })

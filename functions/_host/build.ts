@@ -19,7 +19,7 @@ import { openApiDocument, registerDocs } from './docs.ts'
 import { handleError, handleNotFound } from './error-handler.ts'
 import { addHttpHooks, SECURITY_HEADERS } from './http-hooks.ts'
 import { jobsPlugin } from './jobs.ts'
-import { addDatabaseGate } from './database-gate.ts'
+import { databaseGate } from './database-gate.ts'
 import { metricsPlugin } from './metrics.ts'
 import { registerWeb } from './web.ts'
 
@@ -79,9 +79,10 @@ export async function buildHost (options: HostOptions): Promise<App> {
     global: false,
     errorResponseBuilder: (_request, context) => new RateLimited(Math.max(1, Math.ceil(context.ttl / 1000)))
   })
+  const gate = databaseGate(config.database.poolSize * 64)
   for (const fn of functions) {
     await app.register(async (scope) => {
-      if (fn.needsDatabase) addDatabaseGate(scope, config.database.poolSize * 64)
+      if (fn.needsDatabase) gate(scope)
       await fn.plugin(scope, deps)
     }, { name: fn.name })
   }
