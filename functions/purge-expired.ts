@@ -1,4 +1,5 @@
-// The scheduled job: deletes expired secrets in bounded batches, one 'expired' audit row each.
+// The scheduled job: deletes expired secrets in bounded batches, one 'expired' audit row each,
+// and the throttle counters of secrets that no longer exist.
 import type { Sql } from './_lib/db.ts'
 
 export const PURGE_QUEUE = 'purge-expired'
@@ -39,5 +40,9 @@ export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 10
     batches++
     if (count < batchSize) break
   }
+  // Throttle counters of secrets that are gone (read, deleted or purged): nothing to protect.
+  await sql`
+    delete from passphrase_throttle t
+    where not exists (select from secret s where s.id = t.secret_id)`
   return { purged, batches }
 }

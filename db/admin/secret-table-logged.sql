@@ -16,8 +16,7 @@
 -- New migrations never switch it back: the choice stays yours.
 --
 -- passphrase_throttle (wrong-passphrase counters) follows its secrets, so that a failover does not
--- hand a guesser fresh attempts. It references secret, and a logged table may not reference an
--- unlogged one: secret first.
+-- hand a guesser fresh attempts.
 alter table secret set logged;
 alter table passphrase_throttle set logged;
 

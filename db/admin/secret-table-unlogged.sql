@@ -6,8 +6,7 @@
 -- archives and backups already hold stays there until they are rotated away. On a standby the
 -- table becomes unreadable, and after a failover the promoted server starts with it empty: the
 -- unread secrets are lost, the audit log (a logged table) is not. The rewrite takes an ACCESS
--- EXCLUSIVE lock while it copies the table; rows are kept. passphrase_throttle, which references
--- secret, goes first: a logged table may not reference an unlogged one.
+-- EXCLUSIVE lock while it copies the table; rows are kept. passphrase_throttle goes back with it.
 alter table passphrase_throttle set unlogged;
 alter table secret set unlogged;
 
