@@ -50,7 +50,7 @@ async function run (spec: CeilingSpec): Promise<LoadResult> {
   const create = async (): Promise<boolean> => {
     const id = randomBytes(32)
     const ref = id.toString('hex').slice(0, 24)
-    const details = { ttl_seconds: 86_400, passphrase: false, size_bytes: 1024 }
+    const details = { ttl_seconds: 86_400, passphrase: false, reveal_requires_passphrase: false, size_bucket_bytes: 1152 }
     const [row] = await sql<{ expires_at: Date }[]>`
       with stored as (
         insert into secret (id, ref, ciphertext, passphrase_hash, reveal_requires_passphrase, expires_at)

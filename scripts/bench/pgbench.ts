@@ -27,7 +27,7 @@ with stored as (
   select sha256(int8send(:r) || '\\x01'::bytea), ref, created_at, expires_at from stored
 ), logged as (
   insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
-  select 'created', ref, '127.0.0.1', null, 'pgbench', 'req-1', '{"ttl_seconds": 86400, "passphrase": false, "size_bytes": 1024}'::jsonb
+  select 'created', ref, '127.0.0.1', null, 'pgbench', 'req-1', '{"ttl_seconds": 86400, "passphrase": false, "reveal_requires_passphrase": false, "size_bucket_bytes": 1152}'::jsonb
   from stored
 )
 select expires_at from stored;
