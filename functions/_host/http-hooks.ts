@@ -2,8 +2,10 @@
 import type { FastifyInstance } from 'fastify'
 import { routeOf } from '../_lib/log.ts'
 
+const NO_CACHE = 'no-cache, no-store, must-revalidate'
+
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'cache-control': 'no-cache, no-store, must-revalidate',
+  'cache-control': NO_CACHE,
   pragma: 'no-cache',
   expires: '0',
   'x-content-type-options': 'nosniff',
@@ -22,9 +24,10 @@ export function addHttpHooks (app: FastifyInstance): void {
     void reply.header('content-security-policy', JSON_CSP)
     void reply.header('x-request-id', request.id)
   })
-  // onSend: @fastify/static (Swagger UI assets) sets its own cache headers; ours win.
+  // onSend: @fastify/static (Swagger UI and web assets) sets its own Cache-Control; ours wins.
+  // Only that header is overwritten here: the rest set in onRequest is untouched by anyone.
   app.addHook('onSend', async (_request, reply, payload) => {
-    void reply.headers(SECURITY_HEADERS)
+    void reply.header('cache-control', NO_CACHE)
     return payload
   })
   app.addHook('onResponse', async (request, reply) => {
