@@ -11,6 +11,7 @@ import { HashPool } from '../functions/_lib/passphrase.ts'
 const out = process.argv[2] ?? 'docs/openapi.json'
 // Building the document registers routes only; the key is never used.
 const keys = keyring(masterKey(randomBytes(32)))
-const deps = { config: loadConfig(), keys, hashPool: new HashPool(), who: auditor('full', keys.current.bytes) }
+const config = loadConfig()
+const deps = { config, keys, hashPool: new HashPool(config.passphraseHashConcurrency), who: auditor('full', keys.current.bytes) }
 writeFileSync(out, JSON.stringify(await openApiDocument(ALL_FUNCTIONS, deps), null, 2) + '\n')
 process.stdout.write(`wrote ${out}\n`)

@@ -75,7 +75,7 @@ test('ciphertext length depends only on the size bucket, not on the exact length
 })
 
 test('a passphrase-gated ciphertext opens only with the passphrase key derived from its salt', async () => {
-  const pool = new HashPool()
+  const pool = new HashPool(1)
   const token = newToken()
   const gate = await derivePassphraseKey(pool, 'correct horse')
   const sealed = seal('gated', token, keys, gate)

@@ -70,7 +70,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
 
-  const deps = { config, keys, hashPool: new HashPool(), who: auditor(config.audit.ipMode, keys.current.bytes) }
+  const deps = { config, keys, hashPool: new HashPool(config.passphraseHashConcurrency), who: auditor(config.audit.ipMode, keys.current.bytes) }
   await app.register(databasePlugin, { config, applicationName: options.applicationName ?? 'burnlink' })
   await app.register(metricsPlugin, { token: config.metrics.token, poolSize: config.database.poolSize })
   await registerDocs(app, await openApiDocument(ALL_FUNCTIONS, deps))

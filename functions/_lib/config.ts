@@ -1,5 +1,6 @@
 // The only reader of process.env: one TypeBox schema of every variable, parsed once at start-up.
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
@@ -38,6 +39,7 @@ export const EnvSchema = Type.Object({
   PASSPHRASE_MAX_FAILURES_PER_SECRET: Int({ minimum: 1, default: 20, description: 'wrong passphrases per secret (all clients) before it is locked' }),
   PASSPHRASE_FAILURE_WINDOW_SECONDS: Int({ minimum: 1, default: 600, description: 'window in which wrong passphrases are counted' }),
   PASSPHRASE_LOCK_SECONDS: Int({ minimum: 1, default: 1800, description: 'how long a lock lasts' }),
+  PASSPHRASE_HASH_CONCURRENCY: Int({ minimum: 0, maximum: 256, default: 0, description: 'Argon2id hashes computed at once; 0 = one less than the CPUs (at least 1), so hashing never takes every core' }),
   RATE_LIMIT_CREATE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'POST /secret per client IP per minute; 0 = unlimited' }),
   RATE_LIMIT_READ_PER_MINUTE: Int({ minimum: 0, default: 120, description: 'GET /secret/… and /receipt/… per client IP per minute; 0 = unlimited' }),
   RATE_LIMIT_DELETE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'DELETE /secret/… per client IP per minute; 0 = unlimited' }),
@@ -67,6 +69,8 @@ export interface Config {
   readonly secret: Readonly<{ maxBytes: number, defaultTtlSeconds: number, minTtlSeconds: number, maxTtlSeconds: number }>
   readonly encryption: Readonly<{ key?: string, previousKeys: readonly string[] }>
   readonly passphraseThrottle: Readonly<{ maxPerClient: number, maxPerSecret: number, windowSeconds: number, lockSeconds: number }>
+  /** Argon2id hashes at once (PASSPHRASE_HASH_CONCURRENCY, 0 resolved to CPUs − 1). */
+  readonly passphraseHashConcurrency: number
   /** Requests per client IP per minute; 0 = unlimited. */
   readonly rateLimit: Readonly<{ create: number, read: number, delete: number }>
   readonly audit: Readonly<{ ipMode: 'full' | 'truncated' | 'hashed', retentionDays: number }>
@@ -122,9 +126,16 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.PASSPHRASE_FAILURE_WINDOW_SECONDS,
       lockSeconds: e.PASSPHRASE_LOCK_SECONDS
     }),
+    passphraseHashConcurrency: e.PASSPHRASE_HASH_CONCURRENCY === 0 ? defaultHashConcurrency() : e.PASSPHRASE_HASH_CONCURRENCY,
     rateLimit: Object.freeze({ create: e.RATE_LIMIT_CREATE_PER_MINUTE, read: e.RATE_LIMIT_READ_PER_MINUTE, delete: e.RATE_LIMIT_DELETE_PER_MINUTE }),
     audit: Object.freeze({ ipMode: e.AUDIT_IP_MODE, retentionDays: e.AUDIT_RETENTION_DAYS })
   })
+}
+
+// Argon2id keeps a core busy for the whole hash: with every core hashing, the event loop and a
+// PostgreSQL on the same machine wait behind it (measured in docs/benchmarks.md).
+function defaultHashConcurrency (): number {
+  return Math.max(1, availableParallelism() - 1)
 }
 
 function checkTtlBounds (e: Env): Config['secret'] {

@@ -1,5 +1,4 @@
 // Argon2id hashing of passphrases on the libuv threadpool, with bounded concurrency.
-import { availableParallelism } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { hash, hashRaw, verify } from '@node-rs/argon2'
 import { PASSPHRASE_SALT_BYTES, type PassphraseKey } from './crypto.ts'
@@ -19,7 +18,7 @@ export class HashPool {
   readonly limit: number
   readonly queue: number
 
-  constructor (limit = availableParallelism(), queue = 256) {
+  constructor (limit: number, queue = 256) {
     this.limit = limit
     this.queue = queue
   }

@@ -2,6 +2,7 @@
 // A warm-up instance runs first and is discarded; then one measured instance reports.
 import { readFileSync, writeFileSync } from 'node:fs'
 import autocannon from 'autocannon'
+import { runPaced, type PacedRequest } from './paced.ts'
 import { summarizeLatency, type LatencySummary } from './stats.ts'
 
 export type WorkloadName = 'bare' | 'create' | 'create-passphrase' | 'reveal' | 'pairs' | 'delete' | 'mixed'
@@ -14,7 +15,7 @@ export interface LoadSpec {
   connections: number
   warmup: Phase
   measure: Phase
-  /** Overall requests per second; unset = as fast as the server answers. */
+  /** Overall requests per second, sent on an even schedule (paced.ts); unset = as fast as the server answers. */
   rate?: number
   keysFile?: string
   /** Write the secret_key of every successful create here (seeding through the API). */
@@ -88,15 +89,26 @@ function requestsFor (spec: LoadSpec, nextKey: () => string, collect: ((key: str
 let current: autocannon.Instance | undefined
 let stopRequested = false
 
-async function runPhase (spec: LoadSpec, phase: Phase, requests: Request[]): Promise<{ result: autocannon.Result, latencies: Float64Array }> {
+interface PhaseOutcome {
+  statuses: Record<string, number>
+  latencies: Float64Array
+  errors: number
+  timeouts: number
+  /** From the start of the phase to its last response. */
+  seconds: number
+}
+
+// autocannon notices that a run is over on its one-second tick, so its callback comes up to a
+// second after the last response: a window timed around the callback would count that idle tail.
+async function runPhase (spec: LoadSpec, phase: Phase, requests: Request[]): Promise<PhaseOutcome> {
   let latencies = new Float64Array(1 << 16)
   let count = 0
+  let lastResponse = 0
   const options: autocannon.Options = {
     url: spec.url,
     connections: Math.min(spec.connections, phase.amount ?? Number.MAX_SAFE_INTEGER),
     requests,
     ...(phase.amount === undefined ? { duration: phase.seconds ?? 10 } : { amount: phase.amount }),
-    ...(spec.rate === undefined ? {} : { overallRate: spec.rate }),
     timeout: 30
   }
   let instance: autocannon.Instance | undefined
@@ -105,7 +117,9 @@ async function runPhase (spec: LoadSpec, phase: Phase, requests: Request[]): Pro
   })
   if (instance === undefined) throw new Error('autocannon did not start')
   current = instance
+  const started = performance.now()
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    lastResponse = performance.now()
     if (statusCode < 200 || statusCode > 299) return
     if (count === latencies.length) {
       const grown = new Float64Array(latencies.length * 2)
@@ -116,7 +130,24 @@ async function runPhase (spec: LoadSpec, phase: Phase, requests: Request[]): Pro
   })
   const result = await finished
   current = undefined
-  return { result, latencies: latencies.subarray(0, count) }
+  const statuses: Record<string, number> = {}
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = (stat as { count: number }).count
+  return { statuses, latencies: latencies.subarray(0, count), errors: result.errors, timeouts: result.timeouts, seconds: ((lastResponse === 0 ? performance.now() : lastResponse) - started) / 1000 }
+}
+
+function pacedRequest (spec: LoadSpec, nextKey: () => string): () => PacedRequest {
+  switch (spec.workload) {
+    case 'create': return () => ({ method: 'POST', path: '/secret', body: JSON.stringify({ secret: SECRET_1KIB }) })
+    case 'create-passphrase': return () => ({ method: 'POST', path: '/secret', body: JSON.stringify({ secret: SECRET_1KIB, passphrase: PASSPHRASE }) })
+    case 'reveal': return () => ({ method: 'GET', path: `/secret/${nextKey()}` })
+    case 'delete': return () => ({ method: 'DELETE', path: `/secret/${nextKey()}` })
+    default: throw new Error(`no fixed-rate form of the ${spec.workload} workload`)
+  }
+}
+
+async function runAnyPhase (spec: LoadSpec, phase: Phase, requests: Request[], nextKey: () => string): Promise<PhaseOutcome> {
+  if (spec.rate === undefined) return await runPhase(spec, phase, requests)
+  return await runPaced(spec.url, spec.rate, spec.connections, phase, pacedRequest(spec, nextKey), () => stopRequested)
 }
 
 async function run (spec: LoadSpec): Promise<LoadResult> {
@@ -127,7 +158,7 @@ async function run (spec: LoadSpec): Promise<LoadResult> {
   const collect = spec.collectKeysFile === undefined ? undefined : (key: string) => { collected.push(key) }
   const requests = requestsFor(spec, nextKey, collect)
   if ((spec.warmup.seconds ?? 0) > 0 || (spec.warmup.amount ?? 0) > 0) {
-    const warm = await runPhase(spec, spec.warmup, requests)
+    const warm = await runAnyPhase(spec, spec.warmup, requests, nextKey)
     // Stopping the warm-up abandons its in-flight requests, which the server still finishes: let
     // that backlog drain before measuring (it matters for slow requests such as Argon2 hashing).
     const p99 = summarizeLatency(warm.latencies).p99
@@ -135,12 +166,9 @@ async function run (spec: LoadSpec): Promise<LoadResult> {
   }
   const keysBefore = cursor
   process.send?.({ type: 'measuring' } satisfies ChildMessage)
-  const started = performance.now()
-  const { result, latencies } = stopRequested ? { result: undefined, latencies: new Float64Array(0) } : await runPhase(spec, spec.measure, requests)
-  const seconds = (performance.now() - started) / 1000
+  const measured = stopRequested ? undefined : await runAnyPhase(spec, spec.measure, requests, nextKey)
+  const { statuses, latencies, seconds } = measured ?? { statuses: {}, latencies: new Float64Array(0), seconds: 0 }
   if (spec.collectKeysFile !== undefined) writeFileSync(spec.collectKeysFile, collected.join('\n') + '\n')
-  const statuses: Record<string, number> = {}
-  for (const [code, stat] of Object.entries(result?.statusCodeStats ?? {})) statuses[code] = (stat as { count: number }).count
   const ok = Object.entries(statuses).filter(([code]) => code.startsWith('2')).reduce((sum, [, n]) => sum + n, 0)
   return {
     workload: spec.workload,
@@ -148,8 +176,8 @@ async function run (spec: LoadSpec): Promise<LoadResult> {
     requests: Object.values(statuses).reduce((a, b) => a + b, 0),
     ok,
     statuses,
-    errors: result?.errors ?? 0,
-    timeouts: result?.timeouts ?? 0,
+    errors: measured?.errors ?? 0,
+    timeouts: measured?.timeouts ?? 0,
     okPerSecond: ok / seconds,
     latencyMs: summarizeLatency(latencies),
     keysUsed: cursor - keysBefore
