@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
+import { randomBytes as blockRandomBytes } from '../functions/_lib/random.ts'
 import { DecryptionError, keyring, masterKey, open, passphraseSalt, seal } from '../functions/_lib/crypto.ts'
 import { bucketLength } from '../functions/_lib/padding.ts'
 import { derivePassphraseKey, HashPool } from '../functions/_lib/passphrase.ts'
@@ -87,4 +88,25 @@ test('a passphrase-gated ciphertext opens only with the passphrase key derived f
   assert.throws(() => open(sealed, token, keys, wrong.key), DecryptionError)
   const right = await derivePassphraseKey(pool, 'correct horse', salt)
   assert.equal(open(sealed, token, keys, right.key), 'gated')
+})
+
+test('random bytes from the block never repeat, across refills, and are the caller\'s own', () => {
+  const seen = new Set<string>()
+  // 3 × 4096 / 44 draws: the block is refilled twice, and draws straddle its end.
+  for (let i = 0; i < 300; i++) {
+    const a = blockRandomBytes(32)
+    const b = blockRandomBytes(12)
+    assert.equal(a.length, 32)
+    assert.equal(b.length, 12)
+    for (const value of [a.toString('hex'), b.toString('hex')]) {
+      assert.ok(!seen.has(value), 'a value came out twice')
+      seen.add(value)
+    }
+    assert.notEqual(a.toString('hex'), '0'.repeat(64), 'a used-up (zeroed) part of the block was handed out')
+  }
+  const mine = blockRandomBytes(16)
+  const copy = Buffer.from(mine)
+  blockRandomBytes(16).fill(0)
+  assert.deepEqual(mine, copy, 'another draw does not touch a buffer already handed out')
+  assert.throws(() => blockRandomBytes(4097), RangeError)
 })

@@ -7,8 +7,7 @@ import type { FixedRateResult, PassphraseInterference } from './results.ts'
 import { round3, spread } from './stats.ts'
 import type { Subject } from './subject.ts'
 
-export async function measureAtRate (subject: Subject, workload: WorkloadName, options: BenchOptions, rounds: number, log: (line: string) => void): Promise<FixedRateResult> {
-  const rate = options.fixedRate
+export async function measureAtRate (subject: Subject, workload: WorkloadName, options: BenchOptions, rounds: number, log: (line: string) => void, rate = options.fixedRate): Promise<FixedRateResult> {
   const results = []
   for (let round = 1; round <= rounds; round++) {
     let keysFile: string | undefined
@@ -38,9 +37,14 @@ export async function measureAtRate (subject: Subject, workload: WorkloadName, o
   }
 }
 
+/** create and reveal at each of `options.latencyRates`: where the latency bends, not one point. */
 export async function measureFixedRate (subject: Subject, options: BenchOptions, log: (line: string) => void): Promise<FixedRateResult[]> {
   const rounds = Math.min(options.rounds, 2)
-  return [await measureAtRate(subject, 'create', options, rounds, log), await measureAtRate(subject, 'reveal', options, rounds, log)]
+  const results: FixedRateResult[] = []
+  for (const rate of options.latencyRates) {
+    for (const workload of ['create', 'reveal'] as const) results.push(await measureAtRate(subject, workload, options, rounds, log, rate))
+  }
+  return results
 }
 
 /**

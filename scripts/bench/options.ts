@@ -14,8 +14,10 @@ export interface BenchOptions {
   warmupSeconds: number
   measureSeconds: number
   connections: number
-  /** Requests per second of the fixed-rate latency runs. */
+  /** The issue's reference rate (req/s) for latency targets, also used by the scale phase. */
   fixedRate: number
+  /** Every rate the fixed-rate phase measures (the reference rate and lower ones). */
+  latencyRates: number[]
   churnMinutes: number
   scaleLevels: number[]
   purgeRows: number
@@ -52,6 +54,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions {
   for (const name of chosen) {
     if (!(PHASES as readonly string[]).includes(name)) throw new Error(`--only: unknown phase ${name}\n${USAGE}`)
   }
+  const fixedRate = number('rate', 1000)
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   return {
     quick,
@@ -60,7 +63,8 @@ export function parseOptions (argv: readonly string[]): BenchOptions {
     warmupSeconds: number('warmup', quick ? 1 : 3),
     measureSeconds: number('seconds', quick ? 3 : 10),
     connections: number('connections', 50),
-    fixedRate: number('rate', 1000),
+    fixedRate,
+    latencyRates: flags.has('rate') ? [fixedRate] : [...new Set([200, 500, fixedRate])].sort((a, b) => a - b),
     churnMinutes: number('churn-minutes', quick ? 0.5 : 10),
     scaleLevels: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
     purgeRows: quick ? 100_000 : 1_000_000,

@@ -84,9 +84,13 @@ export interface BenchResults {
   baselines: { bareFastify?: WorkloadSummary, sqlCreate?: WorkloadSummary, sqlReveal?: WorkloadSummary, pgbench?: PgbenchResult }
   workloads: Record<string, WorkloadSummary>
   fixedRate?: FixedRateResult[]
+  /** create and reveal from one connection, one request at a time: the machine's latency floor. */
+  serial?: Record<string, WorkloadSummary>
   passphraseInterference?: PassphraseInterference
   /** create and reveal with POSTGRES_HOST set to PostgreSQL's Unix socket directory. */
   unixSocket?: Record<string, WorkloadSummary>
+  /** The postgres.js ceiling over the same Unix socket. */
+  unixSocketCeiling?: { create: WorkloadSummary, reveal: WorkloadSummary }
   serverPeakRssMiB?: number | undefined
   heapCap?: HeapCapResult
   profile?: ProfileResult

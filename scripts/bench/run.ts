@@ -114,7 +114,13 @@ async function main (options: BenchOptions): Promise<void> {
         save()
       }
       if (on('fixed-rate')) {
-        log(`latency at a fixed ${options.fixedRate} req/s`)
+        log('latency floor: one connection, one request at a time')
+        results.serial = {}
+        for (const workload of ['create', 'reveal'] as const) {
+          results.serial[workload] = await runWorkload(subject, workload, { ...timing, connections: 1, rounds: Math.min(timing.rounds, 2) }, options.outDir, 500, log)
+          save()
+        }
+        log(`latency at fixed rates: ${options.latencyRates.join(', ')} req/s, sent on an even schedule`)
         results.fixedRate = await measureFixedRate(subject, options, log)
         save()
       }
@@ -136,8 +142,21 @@ async function main (options: BenchOptions): Promise<void> {
     if (socketDir === undefined) {
       log('PostgreSQL has no Unix socket directory: unix-socket skipped')
     } else {
+      const endpoint = { ...SHARED_POSTGRES, host: socketDir }
+      // The ratio over the socket is taken against the same statements over the same socket.
+      log(`baseline: the same SQL through postgres.js over the Unix socket in ${socketDir}`)
+      const db = await createThrowawayDatabase(endpoint)
+      try {
+        await migrate(db.sql, { info: () => {} })
+        const create = await measureDatabaseCeiling(db, 'create', { ...timing, poolSize: POOL_SIZE }, expectedRate, log)
+        const reveal = await measureDatabaseCeiling(db, 'reveal', { ...timing, poolSize: POOL_SIZE }, create.okPerSecond.max * 1.2, log)
+        results.unixSocketCeiling = { create, reveal }
+        save()
+      } finally {
+        await db.drop()
+      }
       log(`burnlink on PostgreSQL over the Unix socket in ${socketDir}`)
-      const subject = await startSubject({ endpoint: { ...SHARED_POSTGRES, host: socketDir }, env: serverEnv, connections: options.connections })
+      const subject = await startSubject({ endpoint, env: serverEnv, connections: options.connections })
       try {
         results.unixSocket = {}
         for (const workload of ['create', 'reveal'] as const) {
