@@ -117,6 +117,8 @@ export function renderMarkdown (r: BenchResults): string {
   row('baseline over the Unix socket: reveal SQL via postgres.js', r.unixSocketCeiling?.reveal)
   row('create over the Unix socket', r.unixSocket?.create, r.unixSocketCeiling?.create ?? b.sqlCreate)
   row('reveal over the Unix socket', r.unixSocket?.reveal, r.unixSocketCeiling?.reveal ?? b.sqlReveal)
+  row('create, two server processes', r.twoProcesses?.create, b.sqlCreate)
+  row('reveal, two server processes', r.twoProcesses?.reveal, b.sqlReveal)
   row('create, one connection (latency floor)', r.serial?.create)
   row('reveal, one connection (latency floor)', r.serial?.reveal)
   lines.push('')

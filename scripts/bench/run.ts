@@ -15,6 +15,7 @@ import { measureFixedRate, measurePassphraseInterference } from './fixed-rate.ts
 import { measureHeapCap } from './heap-cap.ts'
 import { measureProfile } from './profile.ts'
 import { startSubject } from './subject.ts'
+import { measureTwoProcesses } from './two-processes.ts'
 import { runWorkload, SATURATION_WORKLOADS, type Timing } from './workloads.ts'
 import { migrate } from '../../functions/_lib/migrate.ts'
 
@@ -167,6 +168,12 @@ async function main (options: BenchOptions): Promise<void> {
         await subject.stop()
       }
     }
+  }
+
+  if (on('two-processes')) {
+    log('two server processes on one database (one per core), half the connections each')
+    results.twoProcesses = await measureTwoProcesses(timing, serverEnv, options.outDir, expectedRate, log)
+    save()
   }
 
   if (on('heap-cap')) {

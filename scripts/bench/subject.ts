@@ -26,13 +26,16 @@ export interface SubjectOptions {
   env?: Record<string, string>
   nodeArgs?: string[]
   connections: number
+  /** Serve this database (another subject's) instead of creating one; it is left in place at stop. */
+  shareDatabase?: ThrowawayDatabase
 }
 
 export async function startSubject (options: SubjectOptions): Promise<Subject> {
   const hexKey = randomBytes(32).toString('hex')
   const keys = benchKeyring(hexKey)
   const dataDir = mkdtempSync(join(tmpdir(), 'burnlink-bench-'))
-  const db = options.endpoint === undefined ? undefined : await createThrowawayDatabase(options.endpoint)
+  const db = options.shareDatabase ?? (options.endpoint === undefined ? undefined : await createThrowawayDatabase(options.endpoint))
+  const ownsDatabase = options.shareDatabase === undefined
   const env: Record<string, string> = {
     ENCRYPTION_KEY: hexKey,
     DATA_DIR: dataDir,
@@ -45,7 +48,7 @@ export async function startSubject (options: SubjectOptions): Promise<Subject> {
   try {
     server = await startServer({ env, ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }) })
   } catch (err) {
-    await db?.drop()
+    if (ownsDatabase) await db?.drop()
     rmSync(dataDir, { recursive: true, force: true })
     throw err
   }
@@ -68,7 +71,7 @@ export async function startSubject (options: SubjectOptions): Promise<Subject> {
     },
     stop: async () => {
       await server.stop()
-      await db?.drop()
+      if (ownsDatabase) await db?.drop()
       rmSync(dataDir, { recursive: true, force: true })
     }
   }
