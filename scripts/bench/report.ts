@@ -117,6 +117,13 @@ export function renderMarkdown (r: BenchResults): string {
   row('baseline over the Unix socket: reveal SQL via postgres.js', r.unixSocketCeiling?.reveal)
   row('create over the Unix socket', r.unixSocket?.create, r.unixSocketCeiling?.create ?? b.sqlCreate)
   row('reveal over the Unix socket', r.unixSocket?.reveal, r.unixSocketCeiling?.reveal ?? b.sqlReveal)
+  const pool = r.smallPool
+  if (pool !== undefined) {
+    row(`baseline, pool of ${pool.poolSize}: create SQL via postgres.js`, pool.ceilingCreate)
+    row(`baseline, pool of ${pool.poolSize}: reveal SQL via postgres.js`, pool.ceilingReveal)
+    row(`create, POSTGRES_POOL_SIZE=${pool.poolSize}`, pool.workloads.create, pool.ceilingCreate)
+    row(`reveal, POSTGRES_POOL_SIZE=${pool.poolSize}`, pool.workloads.reveal, pool.ceilingReveal)
+  }
   row('create, two server processes', r.twoProcesses?.create, b.sqlCreate)
   row('reveal, two server processes', r.twoProcesses?.reveal, b.sqlReveal)
   row('create, one connection (latency floor)', r.serial?.create)

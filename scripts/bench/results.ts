@@ -89,6 +89,8 @@ export interface BenchResults {
   passphraseInterference?: PassphraseInterference
   /** create and reveal with POSTGRES_HOST set to PostgreSQL's Unix socket directory. */
   unixSocket?: Record<string, WorkloadSummary>
+  /** The ceiling and create/reveal with a smaller POSTGRES_POOL_SIZE. */
+  smallPool?: { poolSize: number, ceilingCreate?: WorkloadSummary, ceilingReveal?: WorkloadSummary, workloads: Record<string, WorkloadSummary> }
   /** create and reveal on two server processes sharing the database (one per core). */
   twoProcesses?: Record<string, WorkloadSummary>
   /** The postgres.js ceiling over the same Unix socket. */

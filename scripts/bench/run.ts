@@ -20,6 +20,7 @@ import { runWorkload, SATURATION_WORKLOADS, type Timing } from './workloads.ts'
 import { migrate } from '../../functions/_lib/migrate.ts'
 
 const POOL_SIZE = 10 // POSTGRES_POOL_SIZE's default: the server is measured as shipped.
+const SMALL_POOL_SIZE = 4 // the small-pool phase: two connections per core of this machine
 
 /** The commit measured, and whether the server's code differed from it (a work tree in progress). */
 function describeCode (): { commit: string, modified: string[] } {
@@ -168,6 +169,32 @@ async function main (options: BenchOptions): Promise<void> {
         await subject.stop()
       }
     }
+  }
+
+  if (on('small-pool')) {
+    // postgres.js pipelines queries on each connection, so a small pool still has many requests
+    // in flight; fewer backends mean fewer wake-ups and more queries per socket write.
+    const poolSize = SMALL_POOL_SIZE
+    log(`POSTGRES_POOL_SIZE=${poolSize}: the postgres.js ceiling and Burnlink with that pool`)
+    const db = await createThrowawayDatabase(SHARED_POSTGRES)
+    const smallPool: NonNullable<BenchResults['smallPool']> = { poolSize, workloads: {} }
+    try {
+      await migrate(db.sql, { info: () => {} })
+      smallPool.ceilingCreate = await measureDatabaseCeiling(db, 'create', { ...timing, poolSize }, expectedRate, log)
+      smallPool.ceilingReveal = await measureDatabaseCeiling(db, 'reveal', { ...timing, poolSize }, smallPool.ceilingCreate.okPerSecond.max * 1.2, log)
+    } finally {
+      await db.drop()
+    }
+    const subject = await startSubject({ endpoint: SHARED_POSTGRES, env: { ...serverEnv, POSTGRES_POOL_SIZE: String(poolSize) }, connections: options.connections })
+    try {
+      for (const workload of ['create', 'reveal'] as const) {
+        smallPool.workloads[workload] = await runWorkload(subject, workload, timing, options.outDir, expectedRate, log)
+      }
+    } finally {
+      await subject.stop()
+    }
+    results.smallPool = smallPool
+    save()
   }
 
   if (on('two-processes')) {
