@@ -4,6 +4,7 @@ import { ConfigError, configWarnings, loadConfig } from '../_lib/config.ts'
 import type { HttpFunction } from '../_lib/http-function.ts'
 import { loggerOptions } from '../_lib/log.ts'
 import { loadKeys } from '../_lib/master-key.ts'
+import { lowerThreadpoolPriority } from '../_lib/threadpool-priority.ts'
 import { buildHost } from './build.ts'
 
 export async function start (role: string, choose: (functions: string) => HttpFunction[], runWorker: (configured: boolean) => boolean): Promise<void> {
@@ -24,6 +25,8 @@ export async function start (role: string, choose: (functions: string) => HttpFu
   if (loaded.warning !== undefined) log.warn(loaded.warning)
 
   const app = await buildHost({ config, keys: loaded.keys, functions, runWorker: runWorker(config.runWorker), logger: log, applicationName: `burnlink-${role}` })
+  // Passphrase hashing must not outrank the event loop (functions/_lib/threadpool-priority.ts).
+  log.debug({ threads: await lowerThreadpoolPriority() }, 'threadpool priority lowered')
   let closing = false
   const shutdown = (signal: string): void => {
     if (closing) return

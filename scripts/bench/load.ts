@@ -2,7 +2,7 @@
 import { fork } from 'node:child_process'
 import type { CeilingSpec } from './ceiling-child.ts'
 import type { ChildMessage, LoadResult, LoadSpec } from './load-child.ts'
-import { cpuDelta, cpuSnapshot, memoryMiB } from './proc.ts'
+import { cpuDelta, cpuSnapshot, cpuSplit, memoryMiB } from './proc.ts'
 import { round3, spread, type Spread } from './stats.ts'
 
 const CHILD = new URL('./load-child.ts', import.meta.url)
@@ -18,6 +18,8 @@ export interface Target {
 export interface RoundResult extends LoadResult {
   /** CPU µs per successful request, server process (all threads). */
   serverCpuUs?: number
+  /** Share of the server's CPU spent in the kernel (system calls: sockets above all). */
+  serverSystemShare?: number
   /** CPU µs per successful request, PostgreSQL backends of the database. */
   dbCpuUs?: number
   serverRssMiB?: number
@@ -32,7 +34,7 @@ export interface LoadHandle {
 
 export function startLoad (spec: LoadSpec | CeilingSpec, target: Target = {}, childModule: URL = CHILD): LoadHandle {
   const child = fork(childModule, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  let before: { server: Map<number, number>, db: Map<number, number>, client: Map<number, number>, pids: number[] } | undefined
+  let before: { server: Map<number, number>, serverSplit: ReturnType<typeof cpuSplit>, db: Map<number, number>, client: Map<number, number>, pids: number[] } | undefined
   const clientPids = child.pid === undefined ? [] : [child.pid]
   const result = new Promise<RoundResult>((resolve, reject) => {
     let opening: Promise<void> = Promise.resolve()
@@ -40,10 +42,11 @@ export function startLoad (spec: LoadSpec | CeilingSpec, target: Target = {}, ch
       if (message.type === 'measuring') {
         opening = (async () => {
           const pids = await target.backendPids?.() ?? []
-          before = { server: cpuSnapshot(target.serverPid === undefined ? [] : [target.serverPid]), db: cpuSnapshot(pids), client: cpuSnapshot(clientPids), pids }
+          before = { server: cpuSnapshot(target.serverPid === undefined ? [] : [target.serverPid]), serverSplit: target.serverPid === undefined ? undefined : cpuSplit(target.serverPid), db: cpuSnapshot(pids), client: cpuSnapshot(clientPids), pids }
         })()
       } else if (message.type === 'result') {
         const server = cpuSnapshot(target.serverPid === undefined ? [] : [target.serverPid])
+        const serverSplit = target.serverPid === undefined ? undefined : cpuSplit(target.serverPid)
         const db = cpuSnapshot(before?.pids ?? [])
         const client = cpuSnapshot(clientPids)
         opening.then(() => {
@@ -53,6 +56,11 @@ export function startLoad (spec: LoadSpec | CeilingSpec, target: Target = {}, ch
           const round: RoundResult = { ...load }
           if (before !== undefined && load.ok > 0) {
             if (target.serverPid !== undefined) round.serverCpuUs = cpuDelta(before.server, server) / load.ok * 1e6
+            if (serverSplit !== undefined && before.serverSplit !== undefined) {
+              const system = serverSplit.system - before.serverSplit.system
+              const total = system + serverSplit.user - before.serverSplit.user
+              if (total > 0) round.serverSystemShare = system / total
+            }
             if (target.backendPids !== undefined) round.dbCpuUs = cpuDelta(before.db, db) / load.ok * 1e6
             // The child exits right after reporting; if it is already gone, its figure is unknown.
             if (client.size === before.client.size && client.size > 0) round.clientCpuUs = cpuDelta(before.client, client) / load.ok * 1e6
@@ -86,6 +94,7 @@ export interface WorkloadSummary {
   p50Ms: Spread
   p99Ms: Spread
   serverCpuUs?: Spread
+  serverSystemShare?: Spread
   dbCpuUs?: Spread
   clientCpuUs?: Spread
   /** Every non-2xx status and error, summed over all rounds: zero is the target. */
@@ -111,6 +120,7 @@ export function summarize (workload: string, rounds: RoundResult[]): WorkloadSum
     failures += round.errors + round.timeouts
   }
   const serverCpuUs = pick((r) => r.serverCpuUs)
+  const serverSystemShare = pick((r) => r.serverSystemShare)
   const clientCpuUs = pick((r) => r.clientCpuUs)
   const dbCpuUs = pick((r) => r.dbCpuUs)
   return {
@@ -120,6 +130,7 @@ export function summarize (workload: string, rounds: RoundResult[]): WorkloadSum
     p50Ms: pick((r) => r.latencyMs.p50) ?? spread([]),
     p99Ms: pick((r) => r.latencyMs.p99) ?? spread([]),
     ...(serverCpuUs === undefined ? {} : { serverCpuUs }),
+    ...(serverSystemShare === undefined ? {} : { serverSystemShare }),
     ...(dbCpuUs === undefined ? {} : { dbCpuUs }),
     ...(clientCpuUs === undefined ? {} : { clientCpuUs }),
     failures,

@@ -8,6 +8,12 @@ const TICKS_PER_SECOND = Number(tryRun('getconf', ['CLK_TCK']) ?? 100)
 
 /** CPU seconds (user + system, all threads) a process has used so far; undefined once it is gone. */
 export function cpuSeconds (pid: number): number | undefined {
+  const split = cpuSplit(pid)
+  return split === undefined ? undefined : split.user + split.system
+}
+
+/** CPU seconds a process has spent in user space and in the kernel (system calls) so far. */
+export function cpuSplit (pid: number): { user: number, system: number } | undefined {
   let stat: string
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -16,9 +22,7 @@ export function cpuSeconds (pid: number): number | undefined {
   }
   // The command name (field 2) may contain spaces and parentheses: split after its last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const utime = Number(fields[11])
-  const stime = Number(fields[12])
-  return (utime + stime) / TICKS_PER_SECOND
+  return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND }
 }
 
 /** CPU seconds of several processes, by pid (pids that have exited are left out). */

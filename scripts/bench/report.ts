@@ -14,6 +14,13 @@ const msRange = (s: Spread | undefined): string => s === undefined ? '–' : `${
 
 export interface Target { name: string, target: string, measured: string, met: boolean | undefined }
 
+/** "; kernel 41 % vs 38 %": how much of each process's CPU went to system calls. */
+function kernelShare (s: WorkloadSummary | undefined, bare: WorkloadSummary | undefined): string {
+  const a = s?.serverSystemShare?.median
+  const b = bare?.serverSystemShare?.median
+  return a === undefined || b === undefined ? '' : `; in the kernel ${fmt(a * 100)} % vs ${fmt(b * 100)} %`
+}
+
 export function evaluateTargets (r: BenchResults): Target[] {
   const targets: Target[] = []
   const ratio = (a: number | undefined, b: number | undefined): number | undefined => a === undefined || b === undefined || b === 0 ? undefined : a / b
@@ -37,7 +44,7 @@ export function evaluateTargets (r: BenchResults): Target[] {
     targets.push({
       name: `${name}: Node CPU per request vs the bare route's`,
       target: '≤ 7× (stretch 5.5×)',
-      measured: x === undefined ? 'not measured' : `${fmt(x, 1)}× (${fmt(r.workloads[name]?.serverCpuUs?.median)} vs ${fmt(r.baselines.bareFastify?.serverCpuUs?.median, 1)} µs)`,
+      measured: x === undefined ? 'not measured' : `${fmt(x, 1)}× (${fmt(r.workloads[name]?.serverCpuUs?.median)} vs ${fmt(r.baselines.bareFastify?.serverCpuUs?.median, 1)} µs)${kernelShare(r.workloads[name], r.baselines.bareFastify)}`,
       met: x === undefined ? undefined : x <= 7
     })
   }
@@ -89,7 +96,7 @@ export function renderMarkdown (r: BenchResults): string {
   const lines: string[] = []
   const m = r.machine
   lines.push(`Run ${r.startedAt} (${r.quick ? 'quick smoke run' : 'full run'}, ${fmt(r.durationSeconds)} s): \`${r.command}\` at commit ${r.code.commit}${r.code.modified.length > 0 ? ` plus uncommitted changes then in progress in ${r.code.modified.join(', ')}` : ''}.`, '')
-  lines.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}, PostgreSQL ${r.postgres.version} (synchronous_commit=${r.postgres.synchronous_commit}, fsync=${r.postgres.fsync}, shared_buffers=${r.postgres.shared_buffers}); load average at start ${m.loadAverageAtStart.join(' ')}. ${(m.loadAverageAtStart[0] ?? 0) > m.cpus / 2 ? '**Shared machine**: other work ran on the same cores, so absolute figures are noisy; ratios and CPU per request are the robust figures.' : 'The machine was otherwise idle at the start (server, PostgreSQL and load generator share its cores).'}`, '')
+  lines.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}, PostgreSQL ${r.postgres.version} (synchronous_commit=${r.postgres.synchronous_commit}, fsync=${r.postgres.fsync}, shared_buffers=${r.postgres.shared_buffers}); load average at start ${m.loadAverageAtStart.join(' ')}. Server, PostgreSQL and the load generator share the machine's cores; the load average is a one-minute mean, so it also counts the work just before the run.`, '')
   lines.push(`Settings: ${r.settings.connections} connections, ${r.settings.rounds} rounds of ${r.settings.warmupSeconds} s warm-up (discarded) + ${r.settings.measureSeconds} s measured; POSTGRES_POOL_SIZE=${r.settings.poolSize}. Figures are median (min–max) over rounds.`, '')
 
   lines.push('### Targets', '', '| Target | Goal | Measured | Met |', '|---|---|---|---|')
