@@ -1,26 +1,48 @@
-// Migrations: applied once under concurrency, and a changed file is refused.
+// Migrations: applied once, also under concurrency, and a changed file is refused.
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
+import type postgres from 'postgres'
 import { loadConfig } from '../functions/_lib/config.ts'
 import { openPool, resolveTarget } from '../functions/_lib/db.ts'
 import { LATEST_VERSION, migrate } from '../functions/_lib/migrate.ts'
-import { createTestDatabase } from './helper.ts'
+import { createTestDatabase, REAL_POSTGRES } from './helper.ts'
 
 const quiet = { info: () => {} }
+const ALL_VERSIONS = Array.from({ length: LATEST_VERSION }, (_, i) => i + 1)
 
-test('five processes migrating one database at once apply each migration exactly once', async (t) => {
+async function pools (t: TestContext, count: number): Promise<postgres.Sql[]> {
   const database = await createTestDatabase()
   t.after(database.drop)
   const { target, embedded } = await resolveTarget(loadConfig(database.env))
   t.after(async () => { await embedded?.stop() })
-  const pools = Array.from({ length: 5 }, () => openPool(target, 2, 'migrate-test'))
-  t.after(async () => { await Promise.all(pools.map(async (p) => { await p.end() })) })
-  await Promise.all(pools.map(async (sql) => { await migrate(sql, quiet) }))
-  const sql = pools[0]
-  assert.ok(sql)
+  const opened = Array.from({ length: count }, () => openPool(target, 2, 'migrate-test'))
+  t.after(async () => { await Promise.all(opened.map(async (p) => { await p.end() })) })
+  return opened
+}
+
+async function appliedVersions (sql: postgres.Sql): Promise<number[]> {
   const rows = await sql<{ version: number }[]>`select version from schema_migration order by version`
-  assert.deepEqual(rows.map((r) => r.version), Array.from({ length: LATEST_VERSION }, (_, i) => i + 1))
+  return rows.map((r) => r.version)
+}
+
+test('migrating twice applies each migration once, and a changed file is refused', async (t) => {
+  const [sql] = await pools(t, 1)
+  assert.ok(sql)
+  await migrate(sql, quiet)
+  await migrate(sql, quiet)
+  assert.deepEqual(await appliedVersions(sql), ALL_VERSIONS)
 
   await sql`update schema_migration set checksum = 'edited' where version = 1`
   await assert.rejects(migrate(sql, quiet), /was changed after it was applied/)
+})
+
+// Only a PostgreSQL server is shared by processes: an embedded PGlite belongs to the one process
+// that started it, which migrates from one pool. (Five concurrent transactions through
+// pglite-socket also hung about one run in three here — see docs/architecture.md.)
+test('five processes migrating one database at once apply each migration exactly once', { skip: !REAL_POSTGRES && 'several processes share a database only on PostgreSQL' }, async (t) => {
+  const migrators = await pools(t, 5)
+  await Promise.all(migrators.map(async (sql) => { await migrate(sql, quiet) }))
+  const [sql] = migrators
+  assert.ok(sql)
+  assert.deepEqual(await appliedVersions(sql), ALL_VERSIONS)
 })

@@ -142,6 +142,15 @@ export function renderMarkdown (r: BenchResults): string {
     const h = r.heapCap
     lines.push(`With \`--max-old-space-size=${h.maxOldSpaceMiB}\`: peak RSS ${fmt((h.peakRssMiB ?? Number.NaN) * 1.048576)} MB; ${Object.entries(h.workloads).map(([name, s]) => `${name} ${range(s.okPerSecond)} ok/s at ${range(s.serverCpuUs)} µs server CPU/req, RSS ${s.raw.map((round) => fmt(round.serverRssMiB)).join('/')} MiB`).join('; ')}.`, '')
   }
+  if (r.youngGeneration !== undefined) {
+    lines.push('V8 young generation (`--max-semi-space-size`; production uses 4):', '', '| semi-space | peak RSS MiB | create ok/s | create server CPU µs/req | reveal ok/s | reveal server CPU µs/req |', '|---|---|---|---|---|---|')
+    for (const y of r.youngGeneration) {
+      const c = y.workloads.create
+      const v = y.workloads.reveal
+      lines.push(`| ${y.semiSpaceMiB === null ? 'V8 default' : `${y.semiSpaceMiB} MiB`} | ${fmt(y.peakRssMiB)} | ${range(c?.okPerSecond)} | ${range(c?.serverCpuUs)} | ${range(v?.okPerSecond)} | ${range(v?.serverCpuUs)} |`)
+    }
+    lines.push('')
+  }
   if (b.pgbench !== undefined) {
     const p = b.pgbench
     lines.push(`pgbench (${p.version}, ${p.clients} clients, prepared): create ${range(spread(p.create.tps))} tps, reveal ${range(spread(p.reveal.tps))} tps.`, '')

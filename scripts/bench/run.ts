@@ -16,6 +16,7 @@ import { measureHeapCap } from './heap-cap.ts'
 import { measureProfile } from './profile.ts'
 import { startSubject } from './subject.ts'
 import { measureTwoProcesses } from './two-processes.ts'
+import { measureYoungGeneration } from './young-generation.ts'
 import { runWorkload, SATURATION_WORKLOADS, type Timing } from './workloads.ts'
 import { migrate } from '../../functions/_lib/migrate.ts'
 
@@ -200,6 +201,12 @@ async function main (options: BenchOptions): Promise<void> {
   if (on('two-processes')) {
     log('two server processes on one database (one per core), half the connections each')
     results.twoProcesses = await measureTwoProcesses(timing, serverEnv, options.outDir, expectedRate, log)
+    save()
+  }
+
+  if (on('young-generation')) {
+    log('V8 young generation: default vs --max-semi-space-size=16, 8, 4')
+    results.youngGeneration = await measureYoungGeneration(timing, serverEnv, options.outDir, expectedRate, log)
     save()
   }
 

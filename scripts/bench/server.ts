@@ -30,6 +30,8 @@ export interface ServerOptions {
   env: Record<string, string>
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[]
+  /** Replaces SERVER_NODE_ARGS (the young-generation phase compares settings). */
+  runtimeArgs?: readonly string[]
   /** Start the bare Fastify baseline instead of Burnlink. */
   bare?: boolean
   readyTimeoutMs?: number
@@ -47,7 +49,7 @@ export async function startServer (options: ServerOptions): Promise<RunningServe
   const port = await freePort()
   const entry = options.bare === true ? fileURLToPath(new URL('./bare-server.ts', import.meta.url)) : 'functions/_host/serve.ts'
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', NODE_COMPILE_CACHE: COMPILE_CACHE, ...options.env, PORT: String(port), HOST: '127.0.0.1' }
-  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, ...(options.nodeArgs ?? []), entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...(options.runtimeArgs ?? SERVER_NODE_ARGS), ...(options.nodeArgs ?? []), entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const keep = (chunk: Buffer): void => { output = (output + chunk.toString('utf8')).slice(-20_000) }
   child.stdout?.on('data', keep)

@@ -25,6 +25,8 @@ export interface SubjectOptions {
   endpoint?: PgEndpoint
   env?: Record<string, string>
   nodeArgs?: string[]
+  /** Replaces the production node flags (scripts/bench/server.ts). */
+  runtimeArgs?: readonly string[]
   connections: number
   /** Serve this database (another subject's) instead of creating one; it is left in place at stop. */
   shareDatabase?: ThrowawayDatabase
@@ -46,7 +48,7 @@ export async function startSubject (options: SubjectOptions): Promise<Subject> {
   }
   let server: RunningServer
   try {
-    server = await startServer({ env, ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }) })
+    server = await startServer({ env, ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }), ...(options.runtimeArgs === undefined ? {} : { runtimeArgs: options.runtimeArgs }) })
   } catch (err) {
     if (ownsDatabase) await db?.drop()
     rmSync(dataDir, { recursive: true, force: true })
