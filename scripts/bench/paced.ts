@@ -71,8 +71,10 @@ export async function runPaced (url: string, rate: number, connections: number, 
           settle()
         })
       })
-      req.on('timeout', () => { timeouts++; req.destroy(new Error('timeout')) })
-      req.on('error', () => { errors++; settle() })
+      let timedOut = false
+      req.on('timeout', () => { timedOut = true; timeouts++; req.destroy(new Error('timeout')) })
+      // A timed-out request ends here too: count it once, as a timeout.
+      req.on('error', () => { if (!timedOut) errors++; settle() })
       req.end(body)
     }
     // A 1 ms timer cannot hold an exact schedule; each tick sends every request that is due by now.
