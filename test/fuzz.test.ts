@@ -42,6 +42,15 @@ test('newToken round-trips through parseToken to the same bytes, id and audit re
   }), { numRuns: 300, ...seed })
 })
 
+// A known answer, computed outside Node (Python's hashlib): the id and ref of a key must never
+// change between releases, or stored secrets would become unreachable and audit trails split.
+test('a key maps to the documented id (SHA-256) and audit ref (SHA-256 of "burnlink.secret_ref.v1" ‖ id, 24 hex digits)', () => {
+  const token = parseToken(Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex').toString('base64url'))
+  assert.ok(token !== undefined)
+  assert.equal(token.id.toString('hex'), '4773d12e2371bb935b9a0f5439b4a1c3ad3f2414b86980f8418d1cfabdfadfef')
+  assert.equal(token.ref, '3caa92df0dfe34e9280dc7ea')
+})
+
 const keys = keyring(masterKey(randomBytes(32)))
 const wellFormedText = fc.string({ unit: 'binary', maxLength: 600 }).filter((s) => s.isWellFormed())
 const passphraseKey = fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }).map((key) => ({ salt: randomBytes(16), key: Buffer.from(key) })), { nil: undefined })
