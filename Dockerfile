@@ -7,6 +7,9 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# The one install script Burnlink needs: mends postgres.js's connection queue (ADR 10).
+COPY scripts/patch-postgres.ts scripts/
+RUN node scripts/patch-postgres.ts
 
 # The web front-end, if the project has one, needs the dev dependencies to build.
 FROM ${NODE_IMAGE} AS build
