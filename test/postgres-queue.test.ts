@@ -1,9 +1,13 @@
 // postgres.js's connection queue as patched by scripts/patch-postgres.ts (ADR 10): installed in
 // every build, same behaviour as published, and bounded when the pool never runs idle.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
+import { pathToFileURL } from 'node:url'
 import fc from 'fast-check'
+import { postgresQueuePatched } from '../functions/_lib/postgres-queue-check.ts'
 import { isPatched, patchQueue, QUEUE_FILES, unpatchQueue } from '../scripts/patch-postgres.ts'
 
 interface Queue<T> { shift: () => T | undefined, remove: (x: T) => T | null, push: (x: T) => T, readonly length: number }
@@ -23,6 +27,22 @@ test('every build of postgres.js in node_modules (ESM, Workers, CommonJS) carrie
   }
   assert.ok(published !== undefined, 'the patch can be taken back out: it is exactly the two edits')
   assert.equal(patchQueue(published), installed)
+})
+
+test('the server recognises a patched and an unpatched postgres.js (it warns at start about the latter)', () => {
+  assert.ok(published !== undefined)
+  assert.equal(postgresQueuePatched(), true, 'the postgres.js this process resolves')
+  const dir = mkdtempSync(join(tmpdir(), 'burnlink-queue-'))
+  try {
+    for (const [source, patched] of [[published, false], [installed, true]] as const) {
+      writeFileSync(join(dir, 'queue.js'), source)
+      assert.equal(postgresQueuePatched(pathToFileURL(join(dir, 'queue.js'))), patched)
+      assert.equal(isPatched(source), patched)
+    }
+    assert.equal(postgresQueuePatched(pathToFileURL(join(dir, 'missing.js'))), false)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test('the patched queue answers every sequence of push, shift and remove exactly as the published one', async () => {
