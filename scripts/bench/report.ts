@@ -143,7 +143,8 @@ export function renderMarkdown (r: BenchResults): string {
     lines.push(`With \`--max-old-space-size=${h.maxOldSpaceMiB}\`: peak RSS ${fmt((h.peakRssMiB ?? Number.NaN) * 1.048576)} MB; ${Object.entries(h.workloads).map(([name, s]) => `${name} ${range(s.okPerSecond)} ok/s at ${range(s.serverCpuUs)} µs server CPU/req, RSS ${s.raw.map((round) => fmt(round.serverRssMiB)).join('/')} MiB`).join('; ')}.`, '')
   }
   if (r.youngGeneration !== undefined) {
-    lines.push('V8 young generation (`--max-semi-space-size`; production uses 4):', '', '| semi-space | peak RSS MiB | create ok/s | create server CPU µs/req | reveal ok/s | reveal server CPU µs/req |', '|---|---|---|---|---|---|')
+    const production = /^--max-semi-space-size=(\d+)$/.exec((r.serverNodeArgs ?? ['--max-semi-space-size=4']).find((flag) => flag.startsWith('--max-semi-space-size=')) ?? '')?.[1] ?? 'V8\'s default'
+    lines.push(`V8 young generation (\`--max-semi-space-size\`; the server under test used ${production}):`, '', '| semi-space | peak RSS MiB | create ok/s | create server CPU µs/req | reveal ok/s | reveal server CPU µs/req |', '|---|---|---|---|---|---|')
     for (const y of r.youngGeneration) {
       const c = y.workloads.create
       const v = y.workloads.reveal

@@ -82,6 +82,8 @@ export interface BenchResults {
   machine: MachineDescription
   postgres: PostgresSettings
   settings: Record<string, number>
+  /** Node flags of the server under test (SERVER_NODE_ARGS); absent in runs before it was recorded, which used --max-semi-space-size=4. */
+  serverNodeArgs?: string[]
   baselines: { bareFastify?: WorkloadSummary, sqlCreate?: WorkloadSummary, sqlReveal?: WorkloadSummary, pgbench?: PgbenchResult }
   workloads: Record<string, WorkloadSummary>
   fixedRate?: FixedRateResult[]

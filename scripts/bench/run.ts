@@ -14,6 +14,7 @@ import { measureChurn } from './churn.ts'
 import { measureFixedRate, measurePassphraseInterference } from './fixed-rate.ts'
 import { measureHeapCap } from './heap-cap.ts'
 import { measureProfile } from './profile.ts'
+import { SERVER_NODE_ARGS } from './server.ts'
 import { startSubject } from './subject.ts'
 import { measureTwoProcesses } from './two-processes.ts'
 import { measureYoungGeneration } from './young-generation.ts'
@@ -59,6 +60,7 @@ async function main (options: BenchOptions): Promise<void> {
     machine: describeMachine(),
     postgres: await postgresSettings(admin),
     settings: { ...timing, fixedRate: options.fixedRate, poolSize: POOL_SIZE, churnMinutes: options.churnMinutes },
+    serverNodeArgs: [...SERVER_NODE_ARGS],
     baselines: {},
     workloads: {},
     embedded: {}

@@ -1,5 +1,5 @@
 // How large may V8's young generation grow? The server runs create and reveal with V8's default
-// and with --max-semi-space-size capped at 16, 8 and 4 MiB (production uses 4, ADR 9): peak RSS
+// and with --max-semi-space-size capped at 16, 8 and 4 MiB (production uses 16, ADR 9): peak RSS
 // against server CPU per request, each setting in a fresh process on a fresh database.
 import { SHARED_POSTGRES } from './database.ts'
 import type { WorkloadSummary } from './load.ts'
