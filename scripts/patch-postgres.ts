@@ -5,7 +5,7 @@
 // empty slot at the front of an array that is only reset once the queue runs empty. Under
 // sustained load every connection is busy, the busy queue never runs empty, and each query adds a
 // slot; remove() then scans them all (indexOf from 0). CPU per query grows with the number of
-// queries served under load (scripts/bench/pool-queue.ts: 5 → 56 µs after 180,000) and the array
+// queries served under load (scripts/bench/pool-queue.ts: 5 → 60 µs after 180,000) and the array
 // grows by 8 bytes per query. The patch starts remove()'s scan at the first live slot and drops
 // the consumed slots once they are at least half the array: O(1) amortised, bounded memory, and
 // the same order and results as before.
