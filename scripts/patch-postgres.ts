@@ -51,20 +51,21 @@ const EDITS: ReadonlyArray<readonly [from: string, to: string]> = [
 
 /** The patched text of an unpatched queue.js, or undefined if the text is not what the patch expects. */
 export function patchQueue (source: string): string | undefined {
-  let out = source
-  for (const [from, to] of EDITS) {
-    if (out.split(from).length !== 2) return undefined
-    out = out.replace(from, to)
-  }
-  return out
+  return applyEdits(source, 'forward')
 }
 
 /** The text before the patch, from a patched queue.js (the test and the bench compare the two). */
 export function unpatchQueue (source: string): string | undefined {
+  return applyEdits(source, 'backward')
+}
+
+function applyEdits (source: string, direction: 'forward' | 'backward'): string | undefined {
   let out = source
   for (const [from, to] of EDITS) {
-    if (out.split(to).length !== 2) return undefined
-    out = out.replace(to, from)
+    const [find, put] = direction === 'forward' ? [from, to] : [to, from]
+    // Each edit must match exactly once, or the file is not the text the patch was written for.
+    if (out.split(find).length !== 2) return undefined
+    out = out.replace(find, put)
   }
   return out
 }
