@@ -70,6 +70,14 @@ function applyEdits (source: string, direction: 'forward' | 'backward'): string 
   return out
 }
 
+export interface Queue<T> { shift: () => T | undefined, remove: (x: T) => T | null, push: (x: T) => T, readonly length: number }
+export type QueueFactory = <T>(initial?: T[]) => Queue<T>
+
+/** A queue.js text as a module of its own, so the published and the patched queue can run side by side. */
+export async function loadQueue (source: string): Promise<QueueFactory> {
+  return ((await import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`)) as { default: QueueFactory }).default
+}
+
 export function isPatched (source: string): boolean {
   return source.includes(MARK)
 }

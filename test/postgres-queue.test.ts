@@ -8,17 +8,10 @@ import { test } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import fc from 'fast-check'
 import { postgresQueuePatched } from '../functions/_lib/postgres-queue-check.ts'
-import { isPatched, patchQueue, QUEUE_FILES, unpatchQueue } from '../scripts/patch-postgres.ts'
-
-interface Queue<T> { shift: () => T | undefined, remove: (x: T) => T | null, push: (x: T) => T, readonly length: number }
-type QueueFactory = <T>(initial?: T[]) => Queue<T>
+import { isPatched, loadQueue as load, patchQueue, QUEUE_FILES, unpatchQueue } from '../scripts/patch-postgres.ts'
 
 const installed = readFileSync(new URL('../node_modules/postgres/src/queue.js', import.meta.url), 'utf8')
 const published = unpatchQueue(installed)
-
-async function load (source: string): Promise<QueueFactory> {
-  return ((await import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`)) as { default: QueueFactory }).default
-}
 
 test('every build of postgres.js in node_modules (ESM, Workers, CommonJS) carries the queue patch', () => {
   for (const file of QUEUE_FILES) {

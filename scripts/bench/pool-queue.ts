@@ -3,29 +3,23 @@
 // src/index.js go() and move()), as installed (patched) and as published (unpatched).
 // Run: node scripts/bench/pool-queue.ts
 import { readFileSync } from 'node:fs'
-import { unpatchQueue } from '../patch-postgres.ts'
-
-type Queue<T> = { shift: () => T, remove: (x: T) => T | null, push: (x: T) => T, readonly length: number }
-type QueueFactory = <T>(initial?: T[]) => Queue<T>
+import { loadQueue, unpatchQueue } from '../patch-postgres.ts'
 
 const installed = readFileSync(new URL('../../node_modules/postgres/src/queue.js', import.meta.url), 'utf8')
 const published = unpatchQueue(installed)
 if (published === undefined) throw new Error('node_modules/postgres/src/queue.js is not patched: run node scripts/patch-postgres.ts')
 
-async function load (source: string): Promise<QueueFactory> {
-  return ((await import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`)) as { default: QueueFactory }).default
-}
-
 const CONNECTIONS = 10
 const BLOCK = 30_000
 for (const [name, source] of [['published (3.4.9)', published], ['patched', installed]] as const) {
-  const Queue = await load(source)
+  const Queue = await loadQueue(source)
   const busy = Queue(Array.from({ length: CONNECTIONS }, (_, i) => ({ i })))
   const line: string[] = []
   for (let served = BLOCK; served <= 6 * BLOCK; served += BLOCK) {
     const before = process.cpuUsage()
     for (let k = 0; k < BLOCK; k++) {
       const connection = busy.shift()
+      if (connection === undefined) throw new Error('the busy queue ran empty')
       busy.remove(connection)
       busy.push(connection)
     }
