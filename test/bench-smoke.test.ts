@@ -1,7 +1,10 @@
 // The benchmark suite's arithmetic: what it reports must follow from what it measured.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { fixedRateRounds } from '../scripts/bench/fixed-rate.ts'
 import { parseOptions } from '../scripts/bench/options.ts'
+import { evaluateTargets, renderMarkdown } from '../scripts/bench/report.ts'
+import type { BenchResults, FixedRateResult } from '../scripts/bench/results.ts'
 import { summarizeProfile } from '../scripts/bench/profile.ts'
 import { percentile, spread } from '../scripts/bench/stats.ts'
 
@@ -46,4 +49,48 @@ test('the profile summary charges native self time to the package that called it
     ['handler', 0.25, 'functions/read-secret.ts:1']
   ])
   assert.deepEqual(summary.byPackage.map((h) => h.name), ['postgres (in Node/native code)', 'functions/read-secret.ts'])
+})
+
+test('latency targets read medians over rounds: fixed-rate p99 beside the bare route at the same rate, passphrase interference', () => {
+  assert.equal(fixedRateRounds({ rounds: 2, quick: false }), 3)
+  assert.equal(fixedRateRounds({ rounds: 5, quick: false }), 5)
+  assert.equal(fixedRateRounds({ rounds: 2, quick: true }), 2)
+  const at = (workload: string, p99s: number[]): FixedRateResult => {
+    const sorted = [...p99s].sort((a, b) => a - b)
+    return { workload, rate: 1000, rounds: [], p50Ms: 1.5, p99Ms: sorted[1] as number, p99RangeMs: { min: sorted[0] as number, max: sorted[2] as number }, failures: 0 }
+  }
+  const results = {
+    startedAt: '2026-11-25T17:00:00.000Z',
+    command: 'npm run bench -- --only=fixed-rate',
+    code: { commit: 'abc1234', modified: [] },
+    quick: false,
+    machine: { cpus: 2, cpuModel: 'test', memoryGiB: 24, kernel: '6', node: 'v24', loadAverageAtStart: [0, 0, 0] },
+    postgres: { version: '15', synchronous_commit: 'on', fsync: 'on', shared_buffers: '128MB' },
+    settings: { fixedRate: 1000, connections: 50, rounds: 3, warmupSeconds: 3, measureSeconds: 10, poolSize: 10 },
+    baselines: {},
+    workloads: {},
+    embedded: {},
+    fixedRate: [at('create', [21.3, 7.2, 12.4]), at('reveal', [4.5, 6.1, 5.2])],
+    fixedRateBare: [at('create', [2.1, 1.8, 2.5])],
+    passphraseInterference: {
+      hashesPerSecond: 107,
+      aloneP99Ms: { median: 3.92, min: 3.89, max: 7.74 },
+      besideP99Ms: { median: 12.3, min: 7.98, max: 17.4 },
+      p99Ratio: 3.14,
+      // The first round's windows: not what the target reads when rounds exist.
+      revealAlone: { latencyMs: { p99: 7.74 } },
+      revealWithPassphraseLoad: { latencyMs: { p99: 7.98 } }
+    }
+  } as unknown as BenchResults
+  const [create, reveal] = evaluateTargets(results).filter((t) => t.name.includes('p99 at 1000'))
+  assert.equal(create?.met, false)
+  assert.match(create?.measured ?? '', /^12\.4 ms \(7\.20–21\.3\)/)
+  assert.match(create?.measured ?? '', /the bare route at this rate: p99 2\.10 ms/)
+  assert.equal(reveal?.met, true)
+  assert.doesNotMatch(reveal?.measured ?? '', /bare route/)
+  const interference = evaluateTargets(results).find((t) => t.name.includes('passphrase'))
+  assert.equal(interference?.measured, '3.14× (12.3 (7.98–17.4) vs 3.92 (3.89–7.74) ms, medians over rounds); 107 Argon2id hashes/s')
+  const markdown = renderMarkdown(results)
+  assert.match(markdown, /\(selected phases,/)
+  assert.match(markdown, /\| create \| 1000\/s \| – \| 1\.50 \| – \| 12\.4 \(7\.20–21\.3\) \| 2\.10 \|/)
 })

@@ -5,6 +5,7 @@ import type { YoungGenerationResult } from './young-generation.ts'
 import type { LoadResult } from './load-child.ts'
 import type { RoundResult, WorkloadSummary } from './load.ts'
 import type { MachineDescription } from './proc.ts'
+import type { Spread } from './stats.ts'
 
 export interface FixedRateResult {
   workload: string
@@ -12,6 +13,8 @@ export interface FixedRateResult {
   rounds: RoundResult[]
   p50Ms: number
   p99Ms: number
+  /** The rounds' lowest and highest p99 (absent in results from before it was recorded). */
+  p99RangeMs?: { min: number, max: number }
   failures: number
 }
 
@@ -68,9 +71,14 @@ export interface ChurnResult {
 
 export interface PassphraseInterference {
   hashesPerSecond: number
+  /** The first round's windows (runs before rounds were recorded had only these). */
   passphraseLoad: LoadResult
   revealAlone: LoadResult
   revealWithPassphraseLoad: LoadResult
+  /** Reveal p99 alone and beside, over the alternating rounds. */
+  aloneP99Ms?: Spread
+  besideP99Ms?: Spread
+  /** besideP99Ms.median / aloneP99Ms.median (single-pair runs: the pair's ratio). */
   p99Ratio: number
 }
 
@@ -87,6 +95,8 @@ export interface BenchResults {
   baselines: { bareFastify?: WorkloadSummary, sqlCreate?: WorkloadSummary, sqlReveal?: WorkloadSummary, pgbench?: PgbenchResult }
   workloads: Record<string, WorkloadSummary>
   fixedRate?: FixedRateResult[]
+  /** The fixed-rate client against the bare route: the floor at each rate. */
+  fixedRateBare?: FixedRateResult[]
   /** create and reveal from one connection, one request at a time: the machine's latency floor. */
   serial?: Record<string, WorkloadSummary>
   passphraseInterference?: PassphraseInterference

@@ -11,7 +11,7 @@ import { publish, writeReport } from './report.ts'
 import type { BenchResults } from './results.ts'
 import { measureScale } from './scale.ts'
 import { measureChurn } from './churn.ts'
-import { measureFixedRate, measurePassphraseInterference } from './fixed-rate.ts'
+import { measureBareAtRate, measureFixedRate, measurePassphraseInterference } from './fixed-rate.ts'
 import { measureHeapCap } from './heap-cap.ts'
 import { measureProfile } from './profile.ts'
 import { SERVER_NODE_ARGS } from './server.ts'
@@ -127,6 +127,9 @@ async function main (options: BenchOptions): Promise<void> {
         }
         log(`latency at fixed rates: ${options.latencyRates.join(', ')} req/s, sent on an even schedule`)
         results.fixedRate = await measureFixedRate(subject, options, log)
+        save()
+        log('the same rates against the bare route: the floor')
+        results.fixedRateBare = await measureBareAtRate(options, log)
         save()
       }
       if (on('passphrase-interference')) {
