@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
 import { startEmbedded, type EmbeddedDatabase } from './embedded.ts'
 import { migrate } from './migrate.ts'
-import { postgresQueuePatched } from './postgres-queue-check.ts'
+import { postgresPatched } from './postgres-patch-check.ts'
 
 export type Sql = postgres.Sql
 
@@ -82,8 +82,8 @@ export const databasePlugin = fp(async (app: FastifyInstance, { config, applicat
     await embedded?.stop()
   })
   app.log.info({ database: target.embedded ? `embedded PGlite in ${embedded?.dataDir}` : `${target.user}@${target.host}:${target.port}/${target.database}` }, 'using database')
-  if (!postgresQueuePatched()) {
-    app.log.warn('postgres.js is not patched: under sustained load its CPU per query grows until restart; run `node scripts/patch-postgres.ts` after installing (docs/adr/0010-patched-postgres-queue.md)')
+  if (!postgresPatched()) {
+    app.log.warn('postgres.js is not patched: under sustained load its CPU per query grows until restart and finished queries burden the garbage collector; run `node scripts/patch-postgres.ts` after installing (docs/adr/0010-patched-postgres-queue.md)')
   }
 
   // The process starts even when PostgreSQL does not answer yet: /readyz says 503 and requests
