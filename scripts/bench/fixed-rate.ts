@@ -60,9 +60,13 @@ async function measureTargetAtRate (at: RateTarget, workload: WorkloadName, opti
  * machine can fill: every round counts, and the median of at least three is reported.
  */
 export async function measureFixedRate (subject: Subject, options: BenchOptions, log: (line: string) => void): Promise<FixedRateResult[]> {
+  return await measureEveryRate({ label: subject.mode, url: subject.server.url, target: subject.target, seed: subject.seed }, options, log)
+}
+
+async function measureEveryRate (at: RateTarget, options: BenchOptions, log: (line: string) => void): Promise<FixedRateResult[]> {
   const results: FixedRateResult[] = []
   for (const rate of options.latencyRates) {
-    for (const workload of ['create', 'reveal'] as const) results.push(await measureAtRate(subject, workload, options, fixedRateRounds(options), log, rate))
+    for (const workload of ['create', 'reveal'] as const) results.push(await measureTargetAtRate(at, workload, options, fixedRateRounds(options), log, rate))
   }
   return results
 }
@@ -84,15 +88,11 @@ export async function measureBareAtRate (options: BenchOptions, log: (line: stri
     target: { serverPid: server.pid },
     seed: async (count, keysFile) => { writeFileSync(keysFile, Array.from({ length: count }, (_, i) => `bare${i}`).join('\n') + '\n') }
   }
-  const results: FixedRateResult[] = []
   try {
-    for (const rate of options.latencyRates) {
-      for (const workload of ['create', 'reveal'] as const) results.push(await measureTargetAtRate(at, workload, options, fixedRateRounds(options), log, rate))
-    }
+    return await measureEveryRate(at, options, log)
   } finally {
     await server.stop()
   }
-  return results
 }
 
 /**
