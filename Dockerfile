@@ -7,7 +7,8 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
-# The one install script Burnlink needs: mends postgres.js's connection queue (ADR 10).
+# The one install script Burnlink needs: mends postgres.js's connection queue and its finished
+# queries (ADR 10).
 COPY scripts/patch-postgres.ts scripts/
 RUN node scripts/patch-postgres.ts
 

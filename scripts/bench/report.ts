@@ -166,7 +166,7 @@ export function renderMarkdown (r: BenchResults): string {
     }
     for (const f of r.fixedRate) {
       const p90 = median(f.rounds.map((round) => round.latencyMs.p90))
-      lines.push(`| ${f.workload} | ${f.rate}/s | ${fmt(median(f.rounds.map((round) => round.okPerSecond)))} | ${ms(f.p50Ms)} | ${ms(p90)} | ${ms(f.p99Ms)}${p99Range(f)} | ${bareAtRate(r, f) === undefined ? '–' : ms(bareAtRate(r, f)?.p99Ms)} | ${fmt(median(f.rounds.map((round) => round.serverCpuUs)))} | ${fmt(median(f.rounds.map((round) => round.dbCpuUs)))} | ${f.failures} |`)
+      lines.push(`| ${f.workload} | ${f.rate}/s | ${fmt(median(f.rounds.map((round) => round.okPerSecond)))} | ${ms(f.p50Ms)} | ${ms(p90)} | ${ms(f.p99Ms)}${p99Range(f)} | ${ms(bareAtRate(r, f)?.p99Ms)} | ${fmt(median(f.rounds.map((round) => round.serverCpuUs)))} | ${fmt(median(f.rounds.map((round) => round.dbCpuUs)))} | ${f.failures} |`)
     }
     lines.push('')
   }
