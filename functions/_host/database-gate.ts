@@ -12,7 +12,7 @@ export function databaseGate (maxInFlight: number): (scope: FastifyInstance) => 
   // One count for the whole process: every function draws on the same pool.
   const counted = new WeakSet<FastifyRequest>()
   let inFlight = 0
-  const leave = async (request: FastifyRequest): Promise<void> => {
+  const leave = (request: FastifyRequest): void => {
     if (counted.delete(request)) inFlight--
   }
   return (scope) => {
@@ -22,7 +22,19 @@ export function databaseGate (maxInFlight: number): (scope: FastifyInstance) => 
       inFlight++
       counted.add(request)
     })
-    scope.addHook('onResponse', leave)
-    scope.addHook('onRequestAbort', leave)
+    // A request leaves the count when its answer is ready, whether or not its client still
+    // waits for it. A client that hangs up after sending its whole request fires neither
+    // onResponse (nothing finishes) nor onRequestAbort (the request was complete), and its
+    // handler still holds the database: counting it out at either would leak a place in the
+    // gate for good, until every database route answered 503 (the bench met this after a few
+    // hundred load windows had ended with requests in flight).
+    scope.addHook('onSend', async (request, _reply, payload) => {
+      leave(request)
+      return payload
+    })
+    // The same request never counts out twice; these cover answers that skip onSend (a hijacked
+    // reply) and requests whose body never fully arrived, which no handler will run for.
+    scope.addHook('onResponse', async (request) => { leave(request) })
+    scope.addHook('onRequestAbort', async (request) => { leave(request) })
   }
 }

@@ -17,7 +17,7 @@ export async function measureBareFastify (timing: Timing, log: (line: string) =>
         connections: timing.connections,
         warmup: { seconds: timing.warmupSeconds },
         measure: { seconds: timing.measureSeconds }
-      }, { serverPid: server.pid })
+      }, { serverPid: server.pid, exitReport: server.exitReport })
       rounds.push(result)
       log(`  bare fastify round ${round}: ${result.okPerSecond.toFixed(0)} req/s, p99 ${result.latencyMs.p99.toFixed(2)} ms, ${result.serverCpuUs?.toFixed(1) ?? '?'} µs CPU/req`)
     }

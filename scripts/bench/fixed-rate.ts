@@ -85,7 +85,7 @@ export async function measureBareAtRate (options: BenchOptions, log: (line: stri
   const at: RateTarget = {
     label: 'bare',
     url: server.url,
-    target: { serverPid: server.pid },
+    target: { serverPid: server.pid, exitReport: server.exitReport },
     seed: async (count, keysFile) => { writeFileSync(keysFile, Array.from({ length: count }, (_, i) => `bare${i}`).join('\n') + '\n') }
   }
   try {
@@ -113,11 +113,15 @@ export async function measurePassphraseInterference (subject: Subject, options: 
   for (let round = 1; round <= fixedRateRounds(options); round++) {
     const alone = await runLoad({ url: subject.server.url, workload: 'reveal', connections: 10, rate, warmup: { seconds: options.warmupSeconds }, measure: { seconds }, keysFile: await seededKeys(`alone-${round}`) }, subject.target)
     const keysFile = await seededKeys(`beside-${round}`)
-    const passphrase = startLoad({ url: subject.server.url, workload: 'create-passphrase', connections: options.connections, warmup: { seconds: options.warmupSeconds }, measure: { seconds: seconds + options.warmupSeconds * 2 } })
+    const passphrase = startLoad({ url: subject.server.url, workload: 'create-passphrase', connections: options.connections, warmup: { seconds: options.warmupSeconds }, measure: { seconds: seconds + options.warmupSeconds * 2 } }, { exitReport: subject.server.exitReport })
     // Reveals start once the passphrase load is past its own warm-up.
     await new Promise((resolve) => setTimeout(resolve, options.warmupSeconds * 1000))
-    const beside = await runLoad({ url: subject.server.url, workload: 'reveal', connections: 10, rate, warmup: { seconds: options.warmupSeconds }, measure: { seconds }, keysFile })
+    const beside = await runLoad({ url: subject.server.url, workload: 'reveal', connections: 10, rate, warmup: { seconds: options.warmupSeconds }, measure: { seconds }, keysFile }, { exitReport: subject.server.exitReport })
     const passphraseLoad = await passphrase.result
+    for (const [what, load] of [['reveals alone', alone], ['reveals beside', beside], ['passphrase creates', passphraseLoad]] as const) {
+      // A window without one success has no latency to compare: say why instead of publishing NaN.
+      if (load.ok === 0) throw new Error(`passphrase interference, round ${round}: no successful ${what} (statuses ${JSON.stringify(load.statuses)}, ${load.errors} errors, ${load.timeouts} timeouts)`)
+    }
     pairs.push({ alone, beside, passphraseLoad })
     log(`  round ${round}: reveal p99 at ${rate}/s alone ${alone.latencyMs.p99.toFixed(2)} ms, beside passphrase creates (${passphraseLoad.okPerSecond.toFixed(0)}/s) ${beside.latencyMs.p99.toFixed(2)} ms`)
   }

@@ -13,6 +13,8 @@ export interface Target {
   serverPid?: number
   /** Pids of the PostgreSQL backends serving the server (looked up when the window opens). */
   backendPids?: () => Promise<number[]>
+  /** Set when the server is a child process: a window during which it died must not count. */
+  exitReport?: () => string | undefined
 }
 
 export interface RoundResult extends LoadResult {
@@ -45,6 +47,13 @@ export function startLoad (spec: LoadSpec | CeilingSpec, target: Target = {}, ch
           before = { server: cpuSnapshot(target.serverPid === undefined ? [] : [target.serverPid]), serverSplit: target.serverPid === undefined ? undefined : cpuSplit(target.serverPid), db: cpuSnapshot(pids), client: cpuSnapshot(clientPids), pids }
         })()
       } else if (message.type === 'result') {
+        // A crashed server answers nothing: its window would read as NaN latencies and zero
+        // throughput, and a run would publish them. Stop the run with the server's last words.
+        const exited = target.exitReport?.()
+        if (exited !== undefined) {
+          reject(new Error(exited))
+          return
+        }
         const server = cpuSnapshot(target.serverPid === undefined ? [] : [target.serverPid])
         const serverSplit = target.serverPid === undefined ? undefined : cpuSplit(target.serverPid)
         const db = cpuSnapshot(before?.pids ?? [])

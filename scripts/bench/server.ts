@@ -12,6 +12,8 @@ export interface RunningServer {
   url: string
   /** Output the server wrote (warnings and errors only, LOG_LEVEL=warn). */
   output: () => string
+  /** Undefined while the server runs; once it has exited, how and with what last output. */
+  exitReport: () => string | undefined
   stop: () => Promise<void>
 }
 
@@ -60,6 +62,9 @@ export async function startServer (options: ServerOptions): Promise<RunningServe
     pid: child.pid as number,
     url,
     output: () => output,
+    exitReport: () => child.exitCode === null && child.signalCode === null
+      ? undefined
+      : `server (pid ${child.pid ?? '?'}) exited with ${child.signalCode ?? `code ${child.exitCode ?? '?'}`}; its last output:\n${output}`,
     stop: async () => {
       if (child.exitCode !== null) return
       const exited = once(child, 'exit')

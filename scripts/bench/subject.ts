@@ -54,7 +54,7 @@ export async function startSubject (options: SubjectOptions): Promise<Subject> {
     rmSync(dataDir, { recursive: true, force: true })
     throw err
   }
-  const target: Target = { serverPid: server.pid, ...(db === undefined ? {} : { backendPids: async () => await backendPids(db) }) }
+  const target: Target = { serverPid: server.pid, exitReport: server.exitReport, ...(db === undefined ? {} : { backendPids: async () => await backendPids(db) }) }
   return {
     mode: db === undefined ? 'embedded' : 'postgres',
     server,

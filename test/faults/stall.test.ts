@@ -36,7 +36,7 @@ test('with the secret table locked and one connection, requests past the gate ge
 
   // The first request takes the only connection and blocks on the lock; the next GATE - 1 queue
   // inside postgres.js; the rest must be refused by the gate without touching the database.
-  // All go to one route: each function has a gate of its own (functions/_host/build.ts).
+  // All go to one route; the gate counts every function's requests together (functions/_host/database-gate.ts).
   const requests = Array.from({ length: REQUESTS }, async (_, i) => {
     await sleep(i === 0 ? 0 : 20 + i) // in order, so that request 0 holds the connection
     return await send(outcomes, 'read', `${server.url}/secret/${key}`)
