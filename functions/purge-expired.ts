@@ -1,5 +1,6 @@
 // The scheduled job: deletes expired secrets in bounded batches, one 'expired' audit row each,
 // and the throttle counters of secrets that no longer exist.
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Sql } from './_lib/db.ts'
 
 export const PURGE_QUEUE = 'purge-expired'
@@ -8,14 +9,28 @@ export const PURGE_CRON = '* * * * *'
 export interface PurgeResult { purged: number, batches: number }
 
 /**
+ * How fast a purge may go. Each purged secret writes ~500 bytes of WAL (its audit row and three
+ * index entries) that every other commit of the moment has to flush before its own: at full speed
+ * a purge made reveals beside it wait 2–8× longer at p99 (docs/benchmarks.md, *Purge*).
+ */
+export interface PurgePace {
+  /** Batches are spaced so that at most this many rows go per second; 0 = back to back. */
+  rowsPerSecond: number
+  /** Waits between batches; tests pass their own to see the pauses without waiting. */
+  pause?: (ms: number) => Promise<unknown>
+}
+
+/**
  * Each batch is one statement (delete + audit), so a row never disappears without its record.
  * `skip locked` lets a reader or a second purger take other rows without waiting; the batch cap
  * bounds one run, and the next minute's run continues.
  */
-export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 100): Promise<PurgeResult> {
+export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 100, pace: PurgePace = { rowsPerSecond: 0 }): Promise<PurgeResult> {
   let purged = 0
   let batches = 0
+  const interval = pace.rowsPerSecond > 0 ? batchSize / pace.rowsPerSecond * 1000 : 0
   while (batches < maxBatches) {
+    const started = performance.now()
     const [row] = await sql<{ count: number }[]>`
       with doomed as (
         select id
@@ -39,6 +54,8 @@ export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 10
     purged += count
     batches++
     if (count < batchSize) break
+    const rest = interval - (performance.now() - started)
+    if (rest > 0 && batches < maxBatches) await (pace.pause ?? sleep)(rest)
   }
   // Throttle counters of secrets that are gone (read, deleted or purged): nothing to protect.
   await sql`

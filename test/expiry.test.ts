@@ -45,6 +45,26 @@ test('purgeExpired stops after maxBatches, leaving the rest for the next run', a
   assert.deepEqual(await purgeExpired(app.sql, 10), { purged: 2, batches: 1 })
 })
 
+test('a paced purge waits between full batches, never after its last, and not at all unpaced', async (t) => {
+  const { app } = await startTestApp(t, { env: shortLived })
+  for (let i = 0; i < 5; i++) await createSecret(app, { secret: `s${i}`, ttl_seconds: 1 })
+  await sleep(1200)
+  const pauses: number[] = []
+  const pause = async (ms: number): Promise<void> => { pauses.push(ms) }
+  // 2 rows per batch at 4 rows/s: each batch takes at least 500 ms, the statement's time included.
+  assert.deepEqual(await purgeExpired(app.sql, 2, 100, { rowsPerSecond: 4, pause }), { purged: 5, batches: 3 })
+  assert.equal(pauses.length, 2, 'after the two full batches; the last one (1 row) ends the purge')
+  assert.ok(pauses.every((ms) => ms > 0 && ms <= 500), `each pause is the rest of its batch's 500 ms: ${pauses.join(', ')}`)
+
+  for (let i = 0; i < 4; i++) await createSecret(app, { secret: `t${i}`, ttl_seconds: 1 })
+  await sleep(1200)
+  pauses.length = 0
+  assert.deepEqual(await purgeExpired(app.sql, 2, 1, { rowsPerSecond: 4, pause }), { purged: 2, batches: 1 })
+  assert.equal(pauses.length, 0, 'maxBatches reached: the run ends without waiting')
+  assert.deepEqual(await purgeExpired(app.sql, 1, 100, { rowsPerSecond: 0, pause }), { purged: 2, batches: 3 })
+  assert.equal(pauses.length, 0, 'rowsPerSecond 0 purges back to back')
+})
+
 test('with the worker on, pg-boss holds the every-minute purge and the daily retention schedules', async (t) => {
   const { app } = await startTestApp(t, { runWorker: true })
   await app.jobsStarted

@@ -88,7 +88,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
   }
   await registerWeb(app, config)
   if (options.runWorker ?? config.runWorker) {
-    await app.register(jobsPlugin, { purgeBatchSize: config.purgeBatchSize, retentionDays: config.audit.retentionDays, onPurged: app.metrics.recordPurge })
+    await app.register(jobsPlugin, { purgeBatchSize: config.purgeBatchSize, purgeRowsPerSecond: config.purgeRowsPerSecond, retentionDays: config.audit.retentionDays, onPurged: app.metrics.recordPurge })
   }
   return app
 }

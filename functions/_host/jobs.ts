@@ -8,6 +8,8 @@ import { PURGE_CRON, PURGE_QUEUE, purgeExpired, type PurgeResult } from '../purg
 
 export interface JobsOptions {
   purgeBatchSize: number
+  /** PURGE_ROWS_PER_SECOND: the purge's pace (purge-expired.ts). */
+  purgeRowsPerSecond: number
   /** AUDIT_RETENTION_DAYS; 0 keeps the audit log for ever (the job is then not scheduled). */
   retentionDays: number
   /** Told each finished purge (the metrics count expired secrets with it). */
@@ -21,7 +23,7 @@ declare module 'fastify' {
   }
 }
 
-export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, retentionDays, onPurged }: JobsOptions) => {
+export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, purgeRowsPerSecond, retentionDays, onPurged }: JobsOptions) => {
   let boss: PgBoss | undefined
   const stopping = new AbortController()
 
@@ -47,7 +49,7 @@ export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, rete
     // pg-boss creates each minute's job once per cluster, however many instances run.
     await instance.schedule(PURGE_QUEUE, PURGE_CRON, null, { tz: 'UTC' })
     await instance.work(PURGE_QUEUE, { pollingIntervalSeconds: 15 }, async () => {
-      const result = await purgeExpired(app.sql, purgeBatchSize)
+      const result = await purgeExpired(app.sql, purgeBatchSize, 100, { rowsPerSecond: purgeRowsPerSecond })
       if (result.purged > 0) app.log.info(result, 'purged expired secrets')
       onPurged?.(result)
     })

@@ -27,6 +27,7 @@ export const EnvSchema = Type.Object({
   FUNCTIONS: Type.String({ minLength: 1, default: 'all', description: 'functions this process serves: all, or e.g. create-secret,read-secret' }),
   RUN_WORKER: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true', description: 'run the scheduled jobs (pg-boss) in this process' }),
   PURGE_BATCH_SIZE: Int({ minimum: 1, maximum: 100_000, default: 1000, description: 'expired secrets deleted per statement' }),
+  PURGE_ROWS_PER_SECOND: Int({ minimum: 0, maximum: 10_000_000, default: 10_000, description: 'pace of the purge: its batches are spaced so that at most this many expired secrets are deleted per second; 0 = back to back' }),
   SECRET_MAX_BYTES: Int({ minimum: 1, maximum: 16 * 1024 * 1024, default: 65_536, description: 'largest secret, in UTF-8 bytes' }),
   SECRET_DEFAULT_TTL_SECONDS: Int({ minimum: 1, default: 86_400, description: 'lifetime when ttl_seconds is omitted' }),
   SECRET_MIN_TTL_SECONDS: Int({ minimum: 1, default: 300, description: 'shortest allowed ttl_seconds' }),
@@ -66,6 +67,8 @@ export interface Config {
   readonly functions: string
   readonly runWorker: boolean
   readonly purgeBatchSize: number
+  /** Expired secrets the purge may delete per second (PURGE_ROWS_PER_SECOND; 0 = unpaced). */
+  readonly purgeRowsPerSecond: number
   readonly secret: Readonly<{ maxBytes: number, defaultTtlSeconds: number, minTtlSeconds: number, maxTtlSeconds: number }>
   readonly encryption: Readonly<{ key?: string, previousKeys: readonly string[] }>
   readonly passphraseThrottle: Readonly<{ maxPerClient: number, maxPerSecret: number, windowSeconds: number, lockSeconds: number }>
@@ -114,6 +117,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     functions: e.FUNCTIONS,
     runWorker: e.RUN_WORKER === 'true',
     purgeBatchSize: e.PURGE_BATCH_SIZE,
+    purgeRowsPerSecond: e.PURGE_ROWS_PER_SECOND,
     secret: Object.freeze(checkTtlBounds(e)),
     encryption: Object.freeze({
       ...optional('key', e.ENCRYPTION_KEY ?? readSecretFile('ENCRYPTION_KEY_FILE', e.ENCRYPTION_KEY_FILE)),

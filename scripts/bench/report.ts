@@ -187,7 +187,7 @@ export function renderMarkdown (r: BenchResults): string {
   }
   const purge = r.scale?.purge
   if (purge !== undefined) {
-    lines.push(`Purge: ${fmt(purge.rows)} expired secrets deleted (with their audit rows) in ${fmt(purge.seconds, 1)} s = ${fmt(purge.rowsPerSecond)} rows/s, batches of ${purge.batchSize}. Reveals at ${fmt(purge.readsBefore.okPerSecond)}/s meanwhile: p99 ${ms(purge.readsDuring.latencyMs.p99)} ms during the purge vs ${ms(purge.readsBefore.latencyMs.p99)} ms before (${ms(purge.readsDuring.latencyMs.p99 / purge.readsBefore.latencyMs.p99)}×); ${purge.readsDuring.requests - purge.readsDuring.ok} failed reads.`, '')
+    lines.push(`Purge: ${fmt(purge.rows)} expired secrets deleted (with their audit rows) in ${fmt(purge.seconds, 1)} s = ${fmt(purge.rowsPerSecond)} rows/s, batches of ${purge.batchSize}${purge.paceRowsPerSecond === undefined || purge.paceRowsPerSecond === 0 ? ' back to back' : `, paced at ≤ ${fmt(purge.paceRowsPerSecond)} rows/s`}. Reveals at ${fmt(purge.readsBefore.okPerSecond)}/s meanwhile: p99 ${ms(purge.readsDuring.latencyMs.p99)} ms during the purge vs ${ms(purge.readsBefore.latencyMs.p99)} ms before (${ms(purge.readsDuring.latencyMs.p99 / purge.readsBefore.latencyMs.p99)}×); ${purge.readsDuring.requests - purge.readsDuring.ok} failed reads.`, '')
   }
   if (Object.keys(r.embedded).length > 0) {
     lines.push('### Embedded mode (PGlite, no POSTGRES_HOST)', '', '| Workload | ok/s | p50 ms | p99 ms | server CPU µs/req (includes the database) | errors |', '|---|---|---|---|---|---|')

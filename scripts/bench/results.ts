@@ -50,6 +50,8 @@ export interface PurgeResult {
   seconds: number
   rowsPerSecond: number
   batchSize: number
+  /** PURGE_ROWS_PER_SECOND the purge ran with (runs before it existed: absent, back to back). */
+  paceRowsPerSecond?: number
   readsBefore: LoadResult
   readsDuring: LoadResult
 }

@@ -12,6 +12,7 @@ import { startSubject, type Subject } from './subject.ts'
 import { seedFiller } from './seed.ts'
 
 const PURGE_BATCH_SIZE = 1000 // PURGE_BATCH_SIZE's default
+const PURGE_ROWS_PER_SECOND = 10_000 // PURGE_ROWS_PER_SECOND's default
 
 /**
  * Writes the bulk load's pages to disk before anything is measured. A million rows inserted in
@@ -126,7 +127,7 @@ async function measurePurge (subject: Subject, options: BenchOptions, log: (line
   let purged = 0
   try {
     for (;;) {
-      const run = await purgeExpired(sql, PURGE_BATCH_SIZE, 100)
+      const run = await purgeExpired(sql, PURGE_BATCH_SIZE, 100, { rowsPerSecond: PURGE_ROWS_PER_SECOND })
       purged += run.purged
       if (run.purged === 0) break
     }
@@ -137,5 +138,5 @@ async function measurePurge (subject: Subject, options: BenchOptions, log: (line
   reads.stop()
   const readsDuring = await reads.result
   log(`  purged ${purged} rows in ${purgeSeconds.toFixed(1)} s (${(purged / purgeSeconds).toFixed(0)}/s); reveal p99 at ${rate}/s before ${readsBefore.latencyMs.p99.toFixed(2)} ms, during ${readsDuring.latencyMs.p99.toFixed(2)} ms`)
-  return { rows: purged, seconds: round3(purgeSeconds), rowsPerSecond: Math.round(purged / purgeSeconds), batchSize: PURGE_BATCH_SIZE, readsBefore, readsDuring }
+  return { rows: purged, seconds: round3(purgeSeconds), rowsPerSecond: Math.round(purged / purgeSeconds), batchSize: PURGE_BATCH_SIZE, paceRowsPerSecond: PURGE_ROWS_PER_SECOND, readsBefore, readsDuring }
 }
