@@ -11,7 +11,7 @@ export interface PurgeResult { purged: number, batches: number }
 /**
  * How fast a purge may go. Each purged secret writes ~500 bytes of WAL (its audit row and three
  * index entries) that every other commit of the moment has to flush before its own: at full speed
- * a purge made reveals beside it wait 2–8× longer at p99 (docs/benchmarks.md, *Purge*).
+ * a purge made reveals beside it wait 2–10× longer at p99 (docs/benchmarks.md, *Purge*).
  */
 export interface PurgePace {
   /** Batches are spaced so that at most this many rows go per second; 0 = back to back. */
