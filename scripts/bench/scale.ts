@@ -2,6 +2,7 @@
 // purge job deleting expired rows while reads continue at a fixed rate.
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
+import { EnvSchema } from '../../functions/_lib/config.ts'
 import { purgeExpired } from '../../functions/purge-expired.ts'
 import { connect, SHARED_POSTGRES } from './database.ts'
 import { runLoad, startLoad, summarize } from './load.ts'
@@ -11,8 +12,9 @@ import { round3 } from './stats.ts'
 import { startSubject, type Subject } from './subject.ts'
 import { seedFiller } from './seed.ts'
 
-const PURGE_BATCH_SIZE = 1000 // PURGE_BATCH_SIZE's default
-const PURGE_ROWS_PER_SECOND = 10_000 // PURGE_ROWS_PER_SECOND's default
+// The purge runs as production's defaults have it, read from the configuration schema itself.
+const PURGE_BATCH_SIZE = Number(EnvSchema.properties.PURGE_BATCH_SIZE.default)
+const PURGE_ROWS_PER_SECOND = Number(EnvSchema.properties.PURGE_ROWS_PER_SECOND.default)
 
 /**
  * Writes the bulk load's pages to disk before anything is measured. A million rows inserted in
