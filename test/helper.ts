@@ -13,6 +13,9 @@ import { ALL_FUNCTIONS } from '../functions/index.ts'
 import { loadConfig, type Config } from '../functions/_lib/config.ts'
 import type { App, HttpFunction } from '../functions/_lib/http-function.ts'
 import { loadKeys } from '../functions/_lib/master-key.ts'
+import { installExitReport } from './exit-report.ts'
+
+installExitReport()
 
 export const REAL_POSTGRES = process.env.POSTGRES_HOST !== undefined && process.env.POSTGRES_HOST !== ''
 
@@ -100,11 +103,35 @@ export interface TestAppOptions {
   waitForDatabase?: boolean
 }
 
+const cleanups = new WeakMap<object, Array<() => unknown>>()
+
+/**
+ * Runs fn after the test, before whatever was registered before it: an app closes before its
+ * database is dropped. (node:test runs its own after-hooks in the order they were added, which
+ * had dropped databases, or deleted PGlite's files, under apps still running.)
+ */
+export function onCleanup (t: Pick<TestContext, 'after'>, fn: () => unknown): void {
+  let stack = cleanups.get(t)
+  if (stack === undefined) {
+    const pending: Array<() => unknown> = stack = []
+    cleanups.set(t, stack)
+    t.after(async () => {
+      const failures: unknown[] = []
+      for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+        try { await next() } catch (err) { failures.push(err) } // the rest still run
+      }
+      if (failures.length === 1) throw failures[0]
+      if (failures.length > 1) throw new AggregateError(failures, 'cleanups failed')
+    })
+  }
+  stack.push(fn)
+}
+
 export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64')
 
 export async function startTestApp (t: Pick<TestContext, 'after'>, options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? await createTestDatabase()
-  if (options.database === undefined) t.after(database.drop)
+  if (options.database === undefined) onCleanup(t, database.drop)
   const env = { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, LOG_LEVEL: 'info', POSTGRES_POOL_SIZE: '5', ...database.env, ...options.env }
   const config = loadConfig(env)
   const logs: string[] = []
@@ -116,8 +143,8 @@ export async function startTestApp (t: Pick<TestContext, 'after'>, options: Test
     runWorker: options.runWorker ?? false,
     logStream
   })
+  onCleanup(t, async () => { await app.close() })
   await app.ready()
-  t.after(async () => { await app.close() })
   if (options.waitForDatabase !== false) await app.databaseReady
   return { app, config, logs, env }
 }

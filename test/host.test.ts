@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { pick } from '../functions/index.ts'
-import { createSecret, createTestDatabase, startTestApp } from './helper.ts'
+import { createSecret, createTestDatabase, onCleanup, startTestApp } from './helper.ts'
 
 test('FUNCTIONS=read-secret mounts only that function (and health), while /openapi.json still describes the whole API', async (t) => {
   const { app } = await startTestApp(t, { functions: pick('read-secret') })
@@ -60,7 +60,7 @@ test('/readyz says 503 when the database does not answer', async (t) => {
 
 test('a restarted service still reveals the secrets stored before the restart', async (t) => {
   const database = await createTestDatabase()
-  t.after(database.drop)
+  onCleanup(t, database.drop)
   const first = await startTestApp(t, { database })
   const { secret_key: key } = await createSecret(first.app, { secret: 'survives a restart' })
   await first.app.close()

@@ -8,17 +8,17 @@ import postgres from 'postgres'
 import { createLambdaEntry, type LambdaEntry } from '../functions/_host/lambda.ts'
 import { loadConfig } from '../functions/_lib/config.ts'
 import { startEmbedded } from '../functions/_lib/embedded.ts'
-import { createTestDatabase, REAL_POSTGRES, TEST_ENCRYPTION_KEY } from './helper.ts'
+import { createTestDatabase, onCleanup, REAL_POSTGRES, TEST_ENCRYPTION_KEY } from './helper.ts'
 
 /** Lambda needs a PostgreSQL server: the machine's, or the embedded one served over its socket. */
 async function lambdaEnv (t: TestContext): Promise<Record<string, string>> {
   const database = await createTestDatabase()
-  t.after(database.drop)
+  onCleanup(t, database.drop)
   const base = { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, POSTGRES_POOL_SIZE: '2', LOG_LEVEL: 'info' }
   if (REAL_POSTGRES) return { ...database.env, ...base }
   const dataDir = database.env.DATA_DIR ?? ''
   const embedded = await startEmbedded(dataDir, 16)
-  t.after(embedded.stop)
+  onCleanup(t, embedded.stop)
   return { ...base, DATA_DIR: dataDir, POSTGRES_HOST: embedded.host, POSTGRES_PORT: String(embedded.port), POSTGRES_DB: 'postgres', POSTGRES_USER: 'postgres' }
 }
 
@@ -74,7 +74,7 @@ const context = { callbackWaitsForEmptyEventLoop: true, functionName: 'burnlink'
 function entry (t: TestContext, selection: string, env: Record<string, string>, logs: string[]): LambdaEntry {
   const logStream = new Writable({ write (chunk: Buffer, _encoding, done) { logs.push(chunk.toString('utf8')); done() } })
   const created = createLambdaEntry(selection, { env, logStream })
-  t.after(created.close)
+  onCleanup(t, created.close)
   return created
 }
 
@@ -114,7 +114,7 @@ test('each function handler serves its route: create, read once, read again gets
   // The audit log records API Gateway's sourceIp, and no log line carries a key.
   const db = loadConfig(env).database
   const sql = postgres({ host: db.host ?? '', port: db.port, database: db.database, username: db.user, ...(db.password === undefined ? {} : { password: db.password }), max: 1, onnotice: () => {} })
-  t.after(async () => { await sql.end() })
+  onCleanup(t, async () => { await sql.end() })
   const audit = await sql<{ event: string, client_ip: string }[]>`select event, host(client_ip) as client_ip from audit_log order by id`
   assert.deepEqual(audit.map((row) => row.event), ['created', 'revealed', 'created', 'deleted'])
   assert.ok(audit.every((row) => row.client_ip === '198.51.100.7'))

@@ -5,18 +5,18 @@ import type postgres from 'postgres'
 import { loadConfig } from '../functions/_lib/config.ts'
 import { openPool, resolveTarget } from '../functions/_lib/db.ts'
 import { LATEST_VERSION, migrate } from '../functions/_lib/migrate.ts'
-import { createTestDatabase, REAL_POSTGRES } from './helper.ts'
+import { createTestDatabase, onCleanup, REAL_POSTGRES } from './helper.ts'
 
 const quiet = { info: () => {} }
 const ALL_VERSIONS = Array.from({ length: LATEST_VERSION }, (_, i) => i + 1)
 
 async function pools (t: TestContext, count: number): Promise<postgres.Sql[]> {
   const database = await createTestDatabase()
-  t.after(database.drop)
+  onCleanup(t, database.drop)
   const { target, embedded } = await resolveTarget(loadConfig(database.env))
-  t.after(async () => { await embedded?.stop() })
+  onCleanup(t, async () => { await embedded?.stop() })
   const opened = Array.from({ length: count }, () => openPool(target, 2, 'migrate-test'))
-  t.after(async () => { await Promise.all(opened.map(async (p) => { await p.end() })) })
+  onCleanup(t, async () => { await Promise.all(opened.map(async (p) => { await p.end() })) })
   return opened
 }
 

@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders } from '
 import type { AddressInfo } from 'node:net'
 import type { TestContext } from 'node:test'
 import { chromium, type Browser } from 'playwright-core'
-import { startTestApp, type TestApp, type TestAppOptions } from '../helper.ts'
+import { onCleanup, startTestApp, type TestApp, type TestAppOptions } from '../helper.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
 
@@ -18,7 +18,7 @@ export async function launchBrowser (t: Pick<TestContext, 'after'>, extraArgs: s
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs]
   })
-  t.after(async () => { await browser.close() })
+  onCleanup(t, async () => { await browser.close() })
   return browser
 }
 
@@ -56,7 +56,7 @@ export async function startWebApp (t: Pick<TestContext, 'after'>, options: TestA
     })
   })
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  t.after(async () => {
+  onCleanup(t, async () => {
     proxy.closeAllConnections()
     await new Promise((resolve) => proxy.close(resolve))
   })

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { countSecrets, launchBrowser, SKIP_WITHOUT_CHROMIUM, startWebApp, type WebApp } from './browser.ts'
+import { onCleanup } from '../helper.ts'
 
 const SECRET = 'db password: «Tr0ub4dor&3» 🔑\nline two\t(tab)'
 
@@ -60,7 +61,7 @@ test('the pages follow the browser language, and the switcher changes it and rem
   const web = await startWebApp(t)
   const browser = await launchBrowser(t)
   const context = await browser.newContext({ locale: 'ru-RU' })
-  t.after(async () => { await context.close() })
+  onCleanup(t, async () => { await context.close() })
   const page = await context.newPage()
   await page.goto(`${web.base}/`)
   assert.equal(await page.getAttribute('html', 'lang'), 'ru')
@@ -113,7 +114,7 @@ async function expectGone (page: Page, web: WebApp): Promise<void> {
 
 async function newPage (browser: Browser, t: { after: (fn: () => Promise<void>) => void }): Promise<Page> {
   const context = await browser.newContext({ locale: 'en-US' })
-  t.after(async () => { await context.close() })
+  onCleanup(t, async () => { await context.close() })
   const page = await context.newPage()
   const problems: string[] = []
   page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()) })
