@@ -2,6 +2,7 @@
 // only as the file's "test failed", without its exit code or signal; twice in CI a PGlite test
 // file ended that way with no other output. This leaves a line on stderr (which the runner
 // shows) with the code and the call that exited, or the signal that ended the process.
+// (SIGKILL cannot be caught: a death with no such line points to it, or to a crash in native code.)
 import { writeSync } from 'node:fs'
 
 const TERMINATING_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const
@@ -12,11 +13,15 @@ function report (text: string): void {
 }
 
 export function installExitReport (): void {
-  if (process.listeners('exit').some((listener) => listener.name === 'reportAbnormalExit')) return
-  process.on('exit', function reportAbnormalExit (code) {
-    // The stack shows who called process.exit(); a natural end with a failure code shows none.
-    if (code !== 0) report(`exit code ${code}\n${new Error('exited here').stack ?? ''}`)
-  })
+  if (process.exit.name === 'reportedExit') return
+  const exit = process.exit.bind(process)
+  // process.exit() is patched rather than an 'exit' listener used: a file whose tests fail also
+  // ends with code 1, and that needs no report. The stack names the caller.
+  process.exit = function reportedExit (code?: number | string | null) {
+    const effective = code ?? process.exitCode ?? 0
+    if (Number(effective) !== 0) report(`process.exit(${String(effective)})\n${new Error('exited here').stack ?? ''}`)
+    return exit(code)
+  }
   for (const signal of TERMINATING_SIGNALS) {
     process.on(signal, function reportSignal () {
       report(`received ${signal}`)

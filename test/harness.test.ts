@@ -38,7 +38,7 @@ function runChild (body: string): { status: number | null, signal: NodeJS.Signal
 test('a process.exit() with a failure code is reported with the call that made it', () => {
   const child = runChild('function quitsHere () { process.exit(3) }\nquitsHere()')
   assert.equal(child.status, 3)
-  assert.match(child.stderr, /\[exit-report\] .*exit code 3/)
+  assert.match(child.stderr, /\[exit-report\] .*process\.exit\(3\)/)
   assert.match(child.stderr, /at quitsHere /)
 })
 
@@ -48,8 +48,11 @@ test('a terminating signal is reported, and still ends the process by that signa
   assert.match(child.stderr, /\[exit-report\] .*received SIGTERM/)
 })
 
-test('a clean exit reports nothing', () => {
-  const child = runChild('process.exitCode = 0')
-  assert.equal(child.status, 0)
-  assert.equal(child.stderr, '')
+test('a clean exit, or a failure code set without process.exit (as failing tests do), reports nothing', () => {
+  const clean = runChild('process.exit(0)')
+  assert.equal(clean.status, 0)
+  assert.equal(clean.stderr, '')
+  const failed = runChild('process.exitCode = 1')
+  assert.equal(failed.status, 1)
+  assert.equal(failed.stderr, '')
 })
