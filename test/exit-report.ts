@@ -8,7 +8,7 @@ import { writeSync } from 'node:fs'
 const TERMINATING_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const
 
 function report (text: string): void {
-  // Synchronous: an 'exit' listener cannot wait for a stream to flush.
+  // Synchronous: process.exit() does not wait for a stream to flush.
   writeSync(2, `[exit-report] ${process.argv[1] ?? 'test process'} (pid ${process.pid}, ${process.uptime().toFixed(1)} s): ${text}\n`)
 }
 
