@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { fixedRateRounds } from '../scripts/bench/fixed-rate.ts'
+import { productionArgsWith } from '../scripts/bench/setting-sweep.ts'
 import { parseOptions } from '../scripts/bench/options.ts'
 import { evaluateTargets, renderMarkdown } from '../scripts/bench/report.ts'
 import type { BenchResults, FixedRateResult } from '../scripts/bench/results.ts'
 import { summarizeProfile } from '../scripts/bench/profile.ts'
+import { SERVER_NODE_ARGS } from '../scripts/bench/server.ts'
 import { percentile, spread } from '../scripts/bench/stats.ts'
 
 test('spread gives the median with the min–max of the rounds', () => {
@@ -98,4 +100,31 @@ test('latency targets read medians over rounds: fixed-rate p99 beside the bare r
   const markdown = renderMarkdown(results)
   assert.match(markdown, /\(selected phases,/)
   assert.match(markdown, /\| create \| 1000\/s \| – \| 1\.50 \| – \| 12\.4 \(7\.20–21\.3\) \| 2\.10 \|/)
+})
+
+test('a setting sweep varies one node flag and keeps the rest of production\'s, and the report shows one row per value', () => {
+  assert.deepEqual(productionArgsWith('--max-semi-space-size', 8), ['--max-semi-space-size=8'])
+  assert.deepEqual(productionArgsWith('--max-semi-space-size', null), [])
+  assert.deepEqual(productionArgsWith('--stack-size', 900), [...SERVER_NODE_ARGS, '--stack-size=900'])
+  const summary = (median: number) => ({ okPerSecond: { median, min: median, max: median }, serverCpuUs: { median: 100, min: 90, max: 110 } })
+  const results = {
+    startedAt: '2026-11-26T01:00:00.000Z',
+    command: 'npm run bench -- --only=heap-growing',
+    code: { commit: 'abc1234', modified: [] },
+    quick: false,
+    machine: { cpus: 2, cpuModel: 'test', memoryGiB: 24, kernel: '6', node: 'v24', loadAverageAtStart: [0, 0, 0] },
+    postgres: { version: '15', synchronous_commit: 'on', fsync: 'on', shared_buffers: '128MB' },
+    settings: { fixedRate: 1000, connections: 50, rounds: 2, warmupSeconds: 3, measureSeconds: 10, poolSize: 10 },
+    baselines: {},
+    workloads: {},
+    embedded: {},
+    heapGrowing: [
+      { heapGrowingPercent: 0, peakRssMiB: 230.4, workloads: { create: summary(7000), 'create-passphrase': summary(140), reveal: summary(8000) } },
+      { heapGrowingPercent: 10, peakRssMiB: 180.2, workloads: { create: summary(6900), 'create-passphrase': summary(130), reveal: summary(8100) } }
+    ]
+  } as unknown as BenchResults
+  const markdown = renderMarkdown(results)
+  assert.match(markdown, /\| growing \| peak RSS MiB \| create ok\/s \| create server CPU µs\/req \| create-passphrase ok\/s \| create-passphrase server CPU µs\/req \| reveal ok\/s \|/)
+  assert.match(markdown, /\| V8's own \| 230 \| 7,000 \(7,000–7,000\) \| 100 \(90–110\) \| 140 \(140–140\) \| 100 \(90–110\) \| 8,000 \(8,000–8,000\) \| 100 \(90–110\) \|/)
+  assert.match(markdown, /\| 10 % \| 180 \| 6,900 /)
 })

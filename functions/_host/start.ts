@@ -1,6 +1,7 @@
 // Shared start-up of the HTTP and worker processes: config, keys, host, listen, signals.
 import pino from 'pino'
 import { ConfigError, configWarnings, loadConfig } from '../_lib/config.ts'
+import { applyHeapGrowingPercent } from '../_lib/heap-growing.ts'
 import type { HttpFunction } from '../_lib/http-function.ts'
 import { loggerOptions } from '../_lib/log.ts'
 import { loadKeys } from '../_lib/master-key.ts'
@@ -20,6 +21,7 @@ export async function start (role: string, choose: (functions: string) => HttpFu
     process.stderr.write(`burnlink: configuration error: ${err.message}\n`)
     process.exit(78) // EX_CONFIG
   }
+  applyHeapGrowingPercent(config.heapGrowingPercent)
   const log = pino(loggerOptions(config.logLevel))
   for (const warning of configWarnings(config)) log.warn(warning)
   if (loaded.warning !== undefined) log.warn(loaded.warning)

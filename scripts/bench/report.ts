@@ -146,13 +146,12 @@ export function renderMarkdown (r: BenchResults): string {
   }
   if (r.youngGeneration !== undefined) {
     const production = /^--max-semi-space-size=(\d+)$/.exec((r.serverNodeArgs ?? ['--max-semi-space-size=4']).find((flag) => flag.startsWith('--max-semi-space-size=')) ?? '')?.[1] ?? 'V8\'s default'
-    lines.push(`V8 young generation (\`--max-semi-space-size\`; the server under test used ${production}):`, '', '| semi-space | peak RSS MiB | create ok/s | create server CPU µs/req | reveal ok/s | reveal server CPU µs/req |', '|---|---|---|---|---|---|')
-    for (const y of r.youngGeneration) {
-      const c = y.workloads.create
-      const v = y.workloads.reveal
-      lines.push(`| ${y.semiSpaceMiB === null ? 'V8 default' : `${y.semiSpaceMiB} MiB`} | ${fmt(y.peakRssMiB)} | ${range(c?.okPerSecond)} | ${range(c?.serverCpuUs)} | ${range(v?.okPerSecond)} | ${range(v?.serverCpuUs)} |`)
-    }
-    lines.push('')
+    lines.push(`V8 young generation (\`--max-semi-space-size\`; the server under test used ${production}):`, '')
+    lines.push(...sweepTable('semi-space', r.youngGeneration.map((y) => ({ label: y.semiSpaceMiB === null ? 'V8 default' : `${y.semiSpaceMiB} MiB`, ...y }))))
+  }
+  if (r.heapGrowing !== undefined) {
+    lines.push('V8 old generation\'s growing factor (`HEAP_GROWING_PERCENT`, default 10; 0 = V8\'s own choice):', '')
+    lines.push(...sweepTable('growing', r.heapGrowing.map((h) => ({ label: h.heapGrowingPercent === 0 ? 'V8\'s own' : `${h.heapGrowingPercent} %`, ...h }))))
   }
   if (b.pgbench !== undefined) {
     const p = b.pgbench
@@ -260,4 +259,18 @@ function interferenceSummary (pi: PassphraseInterference): string {
 function interferenceP99s (pi: PassphraseInterference): string {
   if (pi.aloneP99Ms === undefined || pi.besideP99Ms === undefined) return `${ms(pi.revealWithPassphraseLoad.latencyMs.p99)} vs ${ms(pi.revealAlone.latencyMs.p99)} ms`
   return `${msRange(pi.besideP99Ms)} vs ${msRange(pi.aloneP99Ms)} ms, medians over rounds`
+}
+
+/** One row per setting of a swept node flag: peak RSS against each workload's rate and cost. */
+function sweepTable (heading: string, rows: ReadonlyArray<{ label: string, peakRssMiB: number | undefined, workloads: Record<string, WorkloadSummary> }>): string[] {
+  const names = Object.keys(rows[0]?.workloads ?? {})
+  const lines = [
+    `| ${heading} | peak RSS MiB | ${names.map((name) => `${name} ok/s | ${name} server CPU µs/req`).join(' | ')} |`,
+    `|---|---|${names.map(() => '---|---|').join('')}`
+  ]
+  for (const row of rows) {
+    lines.push(`| ${row.label} | ${fmt(row.peakRssMiB)} | ${names.map((name) => `${range(row.workloads[name]?.okPerSecond)} | ${range(row.workloads[name]?.serverCpuUs)}`).join(' | ')} |`)
+  }
+  lines.push('')
+  return lines
 }

@@ -1,6 +1,7 @@
 // The shape of results.json: every figure the report and the chart are made from.
 import type { PostgresSettings } from './database.ts'
 import type { HeapCapResult } from './heap-cap.ts'
+import type { HeapGrowingResult } from './heap-growing.ts'
 import type { YoungGenerationResult } from './young-generation.ts'
 import type { LoadResult } from './load-child.ts'
 import type { RoundResult, WorkloadSummary } from './load.ts'
@@ -113,6 +114,7 @@ export interface BenchResults {
   serverPeakRssMiB?: number | undefined
   heapCap?: HeapCapResult
   youngGeneration?: YoungGenerationResult[]
+  heapGrowing?: HeapGrowingResult[]
   profile?: ProfileResult
   scale?: ScaleResult
   embedded: Record<string, WorkloadSummary>

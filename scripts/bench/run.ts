@@ -13,6 +13,7 @@ import { measureScale } from './scale.ts'
 import { measureChurn } from './churn.ts'
 import { measureBareAtRate, measureFixedRate, measurePassphraseInterference } from './fixed-rate.ts'
 import { measureHeapCap } from './heap-cap.ts'
+import { HEAP_GROWING_SETTINGS, measureHeapGrowing } from './heap-growing.ts'
 import { measureProfile } from './profile.ts'
 import { SERVER_NODE_ARGS } from './server.ts'
 import { startSubject } from './subject.ts'
@@ -212,6 +213,12 @@ async function main (options: BenchOptions): Promise<void> {
   if (on('young-generation')) {
     log('V8 young generation: default vs --max-semi-space-size=16, 8, 4')
     results.youngGeneration = await measureYoungGeneration(timing, serverEnv, options.outDir, expectedRate, log)
+    save()
+  }
+
+  if (on('heap-growing')) {
+    log(`V8 old generation's growing factor: HEAP_GROWING_PERCENT=${HEAP_GROWING_SETTINGS.join(', ')} (0 = V8's own)`)
+    results.heapGrowing = await measureHeapGrowing(timing, serverEnv, options.outDir, expectedRate, log)
     save()
   }
 
