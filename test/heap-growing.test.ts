@@ -32,8 +32,8 @@ test('0 leaves the factor to V8, which picks its own', () => {
   assert.ok(factors.some((factor) => factor !== '1.5' && factor !== '1.1'), `V8's own factors: ${factors.join(', ')}`)
 })
 
-test('HEAP_GROWING_PERCENT defaults to 10 and refuses what is not a percentage', () => {
-  assert.equal(loadConfig({}).heapGrowingPercent, 10)
+test('HEAP_GROWING_PERCENT defaults to 50 and refuses what is not a percentage', () => {
+  assert.equal(loadConfig({}).heapGrowingPercent, 50)
   assert.equal(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent, 0)
   assert.throws(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' }), /HEAP_GROWING_PERCENT=-5 is invalid/)
   assert.throws(() => loadConfig({ HEAP_GROWING_PERCENT: 'small' }), /HEAP_GROWING_PERCENT="small" is invalid/)

@@ -5,7 +5,7 @@
 // garbage of requests that outlived a scavenge piles up in the old generation.
 // HEAP_GROWING_PERCENT fixes the factor (functions/_lib/heap-growing.ts). The server runs create,
 // create with passphrase (Argon2id on the threadpool beside the collector's threads) and reveal
-// with V8's own choice (0) and with 100, 50 and 10 % (the default, ADR 9; with this server's
+// with V8's own choice (0) and with 100, 50 (the default, ADR 9) and 10 % (with this server's
 // ~25 MiB live heap any value under ~30 % gives the 8 MiB minimum step): peak RSS against server
 // CPU per request, each setting in a fresh process on a fresh database, the rest as in production.
 import type { WorkloadSummary } from './load.ts'

@@ -150,7 +150,7 @@ export function renderMarkdown (r: BenchResults): string {
     lines.push(...sweepTable('semi-space', r.youngGeneration.map((y) => ({ label: y.semiSpaceMiB === null ? 'V8 default' : `${y.semiSpaceMiB} MiB`, ...y }))))
   }
   if (r.heapGrowing !== undefined) {
-    lines.push('V8 old generation\'s growing factor (`HEAP_GROWING_PERCENT`, default 10; 0 = V8\'s own choice):', '')
+    lines.push('V8 old generation\'s growing factor (`HEAP_GROWING_PERCENT`; 0 = V8\'s own choice):', '')
     lines.push(...sweepTable('growing', r.heapGrowing.map((h) => ({ label: h.heapGrowingPercent === 0 ? 'V8\'s own' : `${h.heapGrowingPercent} %`, ...h }))))
   }
   if (b.pgbench !== undefined) {
