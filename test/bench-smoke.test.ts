@@ -106,7 +106,7 @@ test('a setting sweep varies one node flag and keeps the rest of production\'s, 
   assert.deepEqual(productionArgsWith('--max-semi-space-size', 8), ['--max-semi-space-size=8'])
   assert.deepEqual(productionArgsWith('--max-semi-space-size', null), [])
   assert.deepEqual(productionArgsWith('--stack-size', 900), [...SERVER_NODE_ARGS, '--stack-size=900'])
-  const summary = (median: number) => ({ okPerSecond: { median, min: median, max: median }, serverCpuUs: { median: 100, min: 90, max: 110 } })
+  const summary = (median: number) => ({ okPerSecond: { median, min: median, max: median }, p99Ms: { median: 15.2, min: 14.4, max: 25.4 }, serverCpuUs: { median: 100, min: 90, max: 110 } })
   const results = {
     startedAt: '2026-11-26T01:00:00.000Z',
     command: 'npm run bench -- --only=heap-growing',
@@ -118,13 +118,16 @@ test('a setting sweep varies one node flag and keeps the rest of production\'s, 
     baselines: {},
     workloads: {},
     embedded: {},
+    youngGeneration: [{ semiSpaceMiB: 16, peakRssMiB: 200, workloads: { create: summary(7000), reveal: summary(8000) } }],
     heapGrowing: [
       { heapGrowingPercent: 0, peakRssMiB: 230.4, workloads: { create: summary(7000), 'create-passphrase': summary(140), reveal: summary(8000) } },
       { heapGrowingPercent: 10, peakRssMiB: 180.2, workloads: { create: summary(6900), 'create-passphrase': summary(130), reveal: summary(8100) } }
     ]
   } as unknown as BenchResults
   const markdown = renderMarkdown(results)
-  assert.match(markdown, /\| growing \| peak RSS MiB \| create ok\/s \| create server CPU µs\/req \| create-passphrase ok\/s \| create-passphrase server CPU µs\/req \| reveal ok\/s \|/)
-  assert.match(markdown, /\| V8's own \| 230 \| 7,000 \(7,000–7,000\) \| 100 \(90–110\) \| 140 \(140–140\) \| 100 \(90–110\) \| 8,000 \(8,000–8,000\) \| 100 \(90–110\) \|/)
+  assert.match(markdown, /\| growing \| peak RSS MiB \| create ok\/s \| create p99 ms \| create server CPU µs\/req \| create-passphrase ok\/s \| create-passphrase p99 ms \| create-passphrase server CPU µs\/req \| reveal ok\/s \|/)
+  assert.match(markdown, /\| V8's own \| 230 \| 7,000 \(7,000–7,000\) \| 15\.2 \(14\.4–25\.4\) \| 100 \(90–110\) \| 140 \(140–140\) \| 15\.2 \(14\.4–25\.4\) \| 100 \(90–110\) \| 8,000 \(8,000–8,000\) \| 15\.2 \(14\.4–25\.4\) \| 100 \(90–110\) \|/)
   assert.match(markdown, /\| 10 % \| 180 \| 6,900 /)
+  // The young-generation table keeps the columns it always had, so earlier runs render as before.
+  assert.match(markdown, /\| semi-space \| peak RSS MiB \| create ok\/s \| create server CPU µs\/req \| reveal ok\/s \| reveal server CPU µs\/req \|\n\|---\|---\|---\|---\|---\|---\|\n\| 16 MiB \| 200 \|/)
 })

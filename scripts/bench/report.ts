@@ -151,7 +151,7 @@ export function renderMarkdown (r: BenchResults): string {
   }
   if (r.heapGrowing !== undefined) {
     lines.push('V8 old generation\'s growing factor (`HEAP_GROWING_PERCENT`; 0 = V8\'s own choice):', '')
-    lines.push(...sweepTable('growing', r.heapGrowing.map((h) => ({ label: h.heapGrowingPercent === 0 ? 'V8\'s own' : `${h.heapGrowingPercent} %`, ...h }))))
+    lines.push(...sweepTable('growing', r.heapGrowing.map((h) => ({ label: h.heapGrowingPercent === 0 ? 'V8\'s own' : `${h.heapGrowingPercent} %`, ...h })), true))
   }
   if (b.pgbench !== undefined) {
     const p = b.pgbench
@@ -261,15 +261,15 @@ function interferenceP99s (pi: PassphraseInterference): string {
   return `${msRange(pi.besideP99Ms)} vs ${msRange(pi.aloneP99Ms)} ms, medians over rounds`
 }
 
-/** One row per setting of a swept node flag: peak RSS against each workload's rate and cost. */
-function sweepTable (heading: string, rows: ReadonlyArray<{ label: string, peakRssMiB: number | undefined, workloads: Record<string, WorkloadSummary> }>): string[] {
+/** One row per value of a swept process setting: peak RSS against each workload's rate, tail and cost. */
+function sweepTable (heading: string, rows: ReadonlyArray<{ label: string, peakRssMiB: number | undefined, workloads: Record<string, WorkloadSummary> }>, withP99 = false): string[] {
   const names = Object.keys(rows[0]?.workloads ?? {})
-  const lines = [
-    `| ${heading} | peak RSS MiB | ${names.map((name) => `${name} ok/s | ${name} server CPU µs/req`).join(' | ')} |`,
-    `|---|---|${names.map(() => '---|---|').join('')}`
-  ]
+  const columns = (name: string): string[] => [`${name} ok/s`, ...(withP99 ? [`${name} p99 ms`] : []), `${name} server CPU µs/req`]
+  const cells = (s: WorkloadSummary | undefined): string[] => [range(s?.okPerSecond), ...(withP99 ? [range(s?.p99Ms, 1)] : []), range(s?.serverCpuUs)]
+  const header = [heading, 'peak RSS MiB', ...names.flatMap(columns)]
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---|').join('')}`]
   for (const row of rows) {
-    lines.push(`| ${row.label} | ${fmt(row.peakRssMiB)} | ${names.map((name) => `${range(row.workloads[name]?.okPerSecond)} | ${range(row.workloads[name]?.serverCpuUs)}`).join(' | ')} |`)
+    lines.push(`| ${[row.label, fmt(row.peakRssMiB), ...names.flatMap((name) => cells(row.workloads[name]))].join(' | ')} |`)
   }
   lines.push('')
   return lines
