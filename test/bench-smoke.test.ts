@@ -10,6 +10,26 @@ import { summarizeProfile } from '../scripts/bench/profile.ts'
 import { SERVER_NODE_ARGS } from '../scripts/bench/server.ts'
 import { percentile, spread } from '../scripts/bench/stats.ts'
 
+/**
+ * A results.json of `npm run bench -- --only=<phases>` around the given phase results. Fixtures
+ * carry only the fields the report reads, hence the cast.
+ */
+function selectedPhasesRun (phases: string, results: Record<string, unknown>): BenchResults {
+  return {
+    startedAt: '2026-11-25T17:00:00.000Z',
+    command: `npm run bench -- --only=${phases}`,
+    code: { commit: 'abc1234', modified: [] },
+    quick: false,
+    machine: { cpus: 2, cpuModel: 'test', memoryGiB: 24, kernel: '6', node: 'v24', loadAverageAtStart: [0, 0, 0] },
+    postgres: { version: '15', synchronous_commit: 'on', fsync: 'on', shared_buffers: '128MB' },
+    settings: { fixedRate: 1000, connections: 50, rounds: 3, warmupSeconds: 3, measureSeconds: 10, poolSize: 10 },
+    baselines: {},
+    workloads: {},
+    embedded: {},
+    ...results
+  } as unknown as BenchResults
+}
+
 test('spread gives the median with the min–max of the rounds', () => {
   assert.deepEqual(spread([30, 10, 20]), { median: 20, min: 10, max: 30 })
   assert.deepEqual(spread([4, 1, 3, 2]), { median: 2.5, min: 1, max: 4 })
@@ -61,17 +81,7 @@ test('latency targets read medians over rounds: fixed-rate p99 beside the bare r
     const sorted = [...p99s].sort((a, b) => a - b)
     return { workload, rate: 1000, rounds: [], p50Ms: 1.5, p99Ms: sorted[1] as number, p99RangeMs: { min: sorted[0] as number, max: sorted[2] as number }, failures: 0 }
   }
-  const results = {
-    startedAt: '2026-11-25T17:00:00.000Z',
-    command: 'npm run bench -- --only=fixed-rate',
-    code: { commit: 'abc1234', modified: [] },
-    quick: false,
-    machine: { cpus: 2, cpuModel: 'test', memoryGiB: 24, kernel: '6', node: 'v24', loadAverageAtStart: [0, 0, 0] },
-    postgres: { version: '15', synchronous_commit: 'on', fsync: 'on', shared_buffers: '128MB' },
-    settings: { fixedRate: 1000, connections: 50, rounds: 3, warmupSeconds: 3, measureSeconds: 10, poolSize: 10 },
-    baselines: {},
-    workloads: {},
-    embedded: {},
+  const results = selectedPhasesRun('fixed-rate', {
     fixedRate: [at('create', [21.3, 7.2, 12.4]), at('reveal', [4.5, 6.1, 5.2])],
     fixedRateBare: [at('create', [2.1, 1.8, 2.5])],
     passphraseInterference: {
@@ -83,7 +93,7 @@ test('latency targets read medians over rounds: fixed-rate p99 beside the bare r
       revealAlone: { latencyMs: { p99: 7.74 } },
       revealWithPassphraseLoad: { latencyMs: { p99: 7.98 } }
     }
-  } as unknown as BenchResults
+  })
   const [create, reveal] = evaluateTargets(results).filter((t) => t.name.includes('p99 at 1000'))
   assert.equal(create?.met, false)
   assert.match(create?.measured ?? '', /^12\.4 ms \(7\.20–21\.3\)/)
@@ -107,23 +117,13 @@ test('a setting sweep varies one node flag and keeps the rest of production\'s, 
   assert.deepEqual(productionArgsWith('--max-semi-space-size', null), [])
   assert.deepEqual(productionArgsWith('--stack-size', 900), [...SERVER_NODE_ARGS, '--stack-size=900'])
   const summary = (median: number) => ({ okPerSecond: { median, min: median, max: median }, p99Ms: { median: 15.2, min: 14.4, max: 25.4 }, serverCpuUs: { median: 100, min: 90, max: 110 } })
-  const results = {
-    startedAt: '2026-11-26T01:00:00.000Z',
-    command: 'npm run bench -- --only=heap-growing',
-    code: { commit: 'abc1234', modified: [] },
-    quick: false,
-    machine: { cpus: 2, cpuModel: 'test', memoryGiB: 24, kernel: '6', node: 'v24', loadAverageAtStart: [0, 0, 0] },
-    postgres: { version: '15', synchronous_commit: 'on', fsync: 'on', shared_buffers: '128MB' },
-    settings: { fixedRate: 1000, connections: 50, rounds: 2, warmupSeconds: 3, measureSeconds: 10, poolSize: 10 },
-    baselines: {},
-    workloads: {},
-    embedded: {},
+  const results = selectedPhasesRun('young-generation,heap-growing', {
     youngGeneration: [{ semiSpaceMiB: 16, peakRssMiB: 200, workloads: { create: summary(7000), reveal: summary(8000) } }],
     heapGrowing: [
       { heapGrowingPercent: 0, peakRssMiB: 230.4, workloads: { create: summary(7000), 'create-passphrase': summary(140), reveal: summary(8000) } },
       { heapGrowingPercent: 10, peakRssMiB: 180.2, workloads: { create: summary(6900), 'create-passphrase': summary(130), reveal: summary(8100) } }
     ]
-  } as unknown as BenchResults
+  })
   const markdown = renderMarkdown(results)
   assert.match(markdown, /\| growing \| peak RSS MiB \| create ok\/s \| create p99 ms \| create server CPU µs\/req \| create-passphrase ok\/s \| create-passphrase p99 ms \| create-passphrase server CPU µs\/req \| reveal ok\/s \|/)
   assert.match(markdown, /\| V8's own \| 230 \| 7,000 \(7,000–7,000\) \| 15\.2 \(14\.4–25\.4\) \| 100 \(90–110\) \| 140 \(140–140\) \| 15\.2 \(14\.4–25\.4\) \| 100 \(90–110\) \| 8,000 \(8,000–8,000\) \| 15\.2 \(14\.4–25\.4\) \| 100 \(90–110\) \|/)
