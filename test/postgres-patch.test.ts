@@ -1,8 +1,10 @@
 // postgres.js as patched by scripts/patch-postgres.ts (ADR 10): installed in every build; the
 // connection queue behaves as published and stays bounded when the pool never runs idle; a
-// finished query no longer holds its arguments.
+// finished query no longer holds its arguments; queries over 1 KiB share the turn's one write.
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -11,21 +13,22 @@ import { pathToFileURL } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import fc from 'fast-check'
+import postgres from 'postgres'
 import { postgresPatched } from '../functions/_lib/postgres-patch-check.ts'
-import { isPatched, loadQueue as load, patchModule, PATCHES, unpatchModule, unpatchQueue } from '../scripts/patch-postgres.ts'
-import { startTestApp } from './helper.ts'
+import { isApplied, loadQueue as load, patchModule, PATCHES, unpatchModule, unpatchQueue } from '../scripts/patch-postgres.ts'
+import { onCleanup, startTestApp } from './helper.ts'
 
 const moduleText = (file: string): string => readFileSync(new URL(`../node_modules/postgres/${file}`, import.meta.url), 'utf8')
 const installed = moduleText('src/queue.js')
 const published = unpatchQueue(installed)
 
-test('every build of postgres.js in node_modules (ESM, Workers, CommonJS) carries both patches, and exactly their edits', () => {
+test('every build of postgres.js in node_modules (ESM, Workers, CommonJS) carries every patch, and exactly their edits', () => {
   for (const patch of PATCHES) {
     for (const file of patch.files) {
       const source = moduleText(file)
-      assert.ok(isPatched(source), `${file} is not patched: npm's postinstall runs node scripts/patch-postgres.ts`)
+      assert.ok(isApplied(patch, source), `${file} lacks the ${patch.name} patch: npm's postinstall runs node scripts/patch-postgres.ts`)
       const before = unpatchModule(patch, source)
-      assert.ok(before !== undefined && !isPatched(before), `${file}: the patch can be taken back out`)
+      assert.ok(before !== undefined && !isApplied(patch, before), `${file}: the patch can be taken back out`)
       assert.equal(patchModule(patch, before), source)
     }
   }
@@ -34,15 +37,16 @@ test('every build of postgres.js in node_modules (ESM, Workers, CommonJS) carrie
 test('the server recognises a patched and an unpatched postgres.js (it warns at start about the latter)', () => {
   assert.equal(postgresPatched(), true, 'the postgres.js this process resolves')
   const [queue, connection] = [moduleText('src/queue.js'), moduleText('src/connection.js')]
-  const [queuePatch, connectionPatch] = PATCHES
-  assert.ok(queuePatch !== undefined && connectionPatch !== undefined)
+  const unpatched = (file: string, text: string): string | undefined => PATCHES
+    .filter((patch) => patch.files.includes(`src/${file}`))
+    .reduce<string | undefined>((source, patch) => source === undefined ? undefined : unpatchModule(patch, source), text)
   const dir = mkdtempSync(join(tmpdir(), 'burnlink-patch-'))
   const at = pathToFileURL(`${dir}/`)
   try {
     const cases = [
       [queue, connection, true],
-      [unpatchModule(queuePatch, queue), connection, false],
-      [queue, unpatchModule(connectionPatch, connection), false]
+      [unpatched('queue.js', queue), connection, false],
+      [queue, unpatched('connection.js', connection), false]
     ] as const
     for (const [queueText, connectionText, patched] of cases) {
       assert.ok(queueText !== undefined && connectionText !== undefined)
@@ -75,6 +79,46 @@ test('a finished query no longer keeps its arguments alive', async (t) => {
   // (Not assert.equal: a failure would carry the 256 KiB buffer into the report.)
   assert.ok(weak.deref() === undefined, 'the finished query still holds its argument')
   assert.ok(query instanceof Promise)
+})
+
+test('queries over 1 KiB pipelined on one connection in one turn go out in one socket write', async (t) => {
+  const { app } = await startTestApp(t)
+  await app.databaseReady
+  const target = app.database
+  const writes: number[] = []
+  // postgres.js reads a `socket` option (its README: custom socket) that its types leave out.
+  const options: postgres.Options<Record<string, never>> & { socket: () => Promise<Socket> } = {
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    username: target.user,
+    ...(target.password === undefined ? {} : { password: target.password }),
+    max: 1,
+    onnotice: () => {},
+    // postgres.js takes a connected socket; its write() calls are the ones to count.
+    socket: async () => {
+      const socket = connect(target.port, target.host)
+      await once(socket, 'connect')
+      const write = socket.write.bind(socket) as (chunk: Uint8Array, callback?: () => void) => boolean
+      socket.write = ((chunk: Uint8Array, callback?: () => void) => {
+        writes.push(chunk.length)
+        return write(chunk, callback)
+      }) as typeof socket.write
+      return socket
+    }
+  }
+  const sql = postgres(options)
+  onCleanup(t, async () => { await sql.end() })
+  // Like a create: the parameter travels as hex, so each query's messages exceed 1 KiB.
+  const secret = Buffer.alloc(1100, 7)
+  const query = async (): Promise<number> => (await sql<Array<{ n: number }>>`select octet_length(${secret})::int as n`)[0]?.n ?? -1
+  assert.equal(await query(), 1100) // connects, then prepares the statement (its own round trip)
+  writes.length = 0
+  const results = await Promise.all([query(), query(), query(), query()])
+  assert.deepEqual(results, [1100, 1100, 1100, 1100])
+  // Published postgres.js writes each at once: four writes of ~2.3 KB.
+  assert.equal(writes.length, 1, `writes: ${writes.join(', ')}`)
+  assert.ok((writes[0] ?? 0) > 4 * 2200)
 })
 
 test('the patched queue answers every sequence of push, shift and remove exactly as the published one', async () => {

@@ -39,7 +39,7 @@ without_systemd_noise podman run --rm --runtime runc --cgroup-manager=cgroupfs -
   'test ! -e .env && test ! -e data && ! ls node_modules/.bin/eslint node_modules/typescript 2>/dev/null' ||
   { echo "FAIL: the image carries .env, data or dev dependencies" >&2; exit 1; }
 without_systemd_noise podman run --rm --runtime runc --cgroup-manager=cgroupfs --entrypoint sh "$image" -c \
-  'grep -q "burnlink: scripts/patch-postgres.ts" node_modules/postgres/src/queue.js && grep -q "burnlink: scripts/patch-postgres.ts" node_modules/postgres/src/connection.js' ||
+  'grep -q "burnlink: scripts/patch-postgres.ts" node_modules/postgres/src/queue.js && grep -q "burnlink: scripts/patch-postgres.ts" node_modules/postgres/src/connection.js && grep -q "chunk.length >= 16384" node_modules/postgres/src/connection.js' ||
   { echo "FAIL: the image's postgres.js lacks Burnlink's patches (ADR 10)" >&2; exit 1; }
 
 echo "--- run it on the machine's PostgreSQL"
