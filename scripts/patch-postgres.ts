@@ -147,11 +147,6 @@ export async function loadQueue (source: string): Promise<QueueFactory> {
   return ((await import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`)) as { default: QueueFactory }).default
 }
 
-/** Whether the text carries any of the patches. */
-export function isPatched (source: string): boolean {
-  return source.includes(MARK)
-}
-
 /** Whether the text carries this patch (a module may carry several). */
 export function isApplied (patch: ModulePatch, source: string): boolean {
   return unpatchModule(patch, source) !== undefined
