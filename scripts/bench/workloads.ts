@@ -18,22 +18,25 @@ const KEYS_PER_REQUEST: Partial<Record<WorkloadName, number>> = { reveal: 1, del
  */
 export async function runWorkload (subject: Subject, workload: WorkloadName, timing: Timing, workDir: string, expectedRate: number, log: (line: string) => void): Promise<WorkloadSummary> {
   const rounds: RoundResult[] = []
-  const keyShare = KEYS_PER_REQUEST[workload]
-  for (let round = 1; round <= timing.rounds; round++) {
-    await subject.reset()
-    let keysFile: string | undefined
-    let phases = { warmup: { seconds: timing.warmupSeconds }, measure: { seconds: timing.measureSeconds } } as { warmup: { seconds?: number, amount?: number }, measure: { seconds?: number, amount?: number } }
-    if (keyShare !== undefined) {
-      const warmup = Math.max(timing.connections, Math.round(expectedRate * timing.warmupSeconds))
-      const measure = Math.max(timing.connections, Math.round(expectedRate * timing.measureSeconds))
-      keysFile = join(workDir, `keys-${subject.mode}-${workload}-${round}.txt`)
-      // Every cycle of the mixed workload takes 10 keys per 20 requests; a little extra absorbs rounding.
-      await subject.seed(Math.ceil((warmup + measure) * keyShare) + 2 * timing.connections, keysFile)
-      phases = { warmup: { amount: warmup }, measure: { amount: measure } }
-    }
-    const result = await runLoad({ url: subject.server.url, workload, connections: timing.connections, ...phases, ...(keysFile === undefined ? {} : { keysFile }) }, subject.target)
-    rounds.push(result)
-    log(`  ${subject.mode} ${workload} round ${round}: ${result.okPerSecond.toFixed(0)} ok/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms, server ${result.serverCpuUs?.toFixed(0) ?? '?'} µs/req, db ${result.dbCpuUs?.toFixed(0) ?? '?'} µs/req, statuses ${JSON.stringify(result.statuses)}${result.errors > 0 ? `, errors ${result.errors}` : ''}`)
-  }
+  for (let round = 1; round <= timing.rounds; round++) rounds.push(await runRound(subject, workload, round, timing, workDir, expectedRate, log))
   return summarize(workload, rounds)
+}
+
+/** One round of a workload on a freshly emptied database: warm-up, then the measured window. */
+export async function runRound (subject: Subject, workload: WorkloadName, round: number, timing: Timing, workDir: string, expectedRate: number, log: (line: string) => void): Promise<RoundResult> {
+  const keyShare = KEYS_PER_REQUEST[workload]
+  await subject.reset()
+  let keysFile: string | undefined
+  let phases = { warmup: { seconds: timing.warmupSeconds }, measure: { seconds: timing.measureSeconds } } as { warmup: { seconds?: number, amount?: number }, measure: { seconds?: number, amount?: number } }
+  if (keyShare !== undefined) {
+    const warmup = Math.max(timing.connections, Math.round(expectedRate * timing.warmupSeconds))
+    const measure = Math.max(timing.connections, Math.round(expectedRate * timing.measureSeconds))
+    keysFile = join(workDir, `keys-${subject.mode}-${workload}-${round}.txt`)
+    // Every cycle of the mixed workload takes 10 keys per 20 requests; a little extra absorbs rounding.
+    await subject.seed(Math.ceil((warmup + measure) * keyShare) + 2 * timing.connections, keysFile)
+    phases = { warmup: { amount: warmup }, measure: { amount: measure } }
+  }
+  const result = await runLoad({ url: subject.server.url, workload, connections: timing.connections, ...phases, ...(keysFile === undefined ? {} : { keysFile }) }, subject.target)
+  log(`  ${subject.mode} ${workload} round ${round}: ${result.okPerSecond.toFixed(0)} ok/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms, server ${result.serverCpuUs?.toFixed(0) ?? '?'} µs/req, db ${result.dbCpuUs?.toFixed(0) ?? '?'} µs/req, statuses ${JSON.stringify(result.statuses)}${result.errors > 0 ? `, errors ${result.errors}` : ''}`)
+  return result
 }
