@@ -7,6 +7,7 @@ import { parseOptions } from '../scripts/bench/options.ts'
 import { evaluateTargets, renderMarkdown } from '../scripts/bench/report.ts'
 import type { BenchResults, FixedRateResult } from '../scripts/bench/results.ts'
 import { summarizeProfile } from '../scripts/bench/profile.ts'
+import { purgePace, purgeWindowSeconds } from '../scripts/bench/scale.ts'
 import { SERVER_NODE_ARGS } from '../scripts/bench/server.ts'
 import { percentile, spread } from '../scripts/bench/stats.ts'
 
@@ -130,4 +131,17 @@ test('a setting sweep varies one node flag and keeps the rest of production\'s, 
   assert.match(markdown, /\| 10 % \| 180 \| 6,900 /)
   // The young-generation table keeps the columns it always had, so earlier runs render as before.
   assert.match(markdown, /\| semi-space \| peak RSS MiB \| create ok\/s \| create server CPU µs\/req \| reveal ok\/s \| reveal server CPU µs\/req \|\n\|---\|---\|---\|---\|---\|---\|\n\| 16 MiB \| 200 \|/)
+})
+
+test('the purge phase runs at production\'s pace unless PURGE_ROWS_PER_SECOND is given, and its reads outlast a slow pace', () => {
+  assert.equal(purgePace(undefined), 5000)
+  assert.equal(purgePace('10000'), 10_000)
+  assert.equal(purgePace('0'), 0)
+  assert.throws(() => purgePace('fast'), /PURGE_ROWS_PER_SECOND/)
+  assert.throws(() => purgePace('-1'), /PURGE_ROWS_PER_SECOND/)
+  // 1 M rows at 5,000/s take 200 s: the reads must still be running when the purge ends.
+  assert.ok(purgeWindowSeconds(1_000_000, 5000, false) >= 200 * 1.25)
+  assert.equal(purgeWindowSeconds(1_000_000, 10_000, false), 240)
+  assert.equal(purgeWindowSeconds(1_000_000, 0, false), 240)
+  assert.ok(purgeWindowSeconds(100_000, 5000, true) >= 20 * 1.25)
 })

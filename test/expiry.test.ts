@@ -65,6 +65,23 @@ test('a paced purge waits between full batches, never after its last, and not at
   assert.equal(pauses.length, 0, 'rowsPerSecond 0 purges back to back')
 })
 
+test('a purge told to stop ends after the batch in flight, its pause cut short, and leaves the rest for the next run', { timeout: 15_000 }, async (t) => {
+  const { app } = await startTestApp(t, { env: shortLived })
+  for (let i = 0; i < 5; i++) await createSecret(app, { secret: `s${i}`, ttl_seconds: 1 })
+  await sleep(1200)
+  const stop = new AbortController()
+  const stopAtFirstPause = async (): Promise<void> => { stop.abort() }
+  assert.deepEqual(await purgeExpired(app.sql, 2, 100, { rowsPerSecond: 4, pause: stopAtFirstPause }, stop.signal), { purged: 2, batches: 1 })
+  assert.deepEqual(await purgeExpired(app.sql, 2, 100, { rowsPerSecond: 0 }, stop.signal), { purged: 0, batches: 0 }, 'stopped before it began')
+
+  // The real pause: 2 rows at 0.1 rows/s is 20 s between batches; a stop 100 ms in must end it
+  // (unbroken, two such pauses would outlast the test's timeout).
+  const shutdown = new AbortController()
+  setTimeout(() => { shutdown.abort() }, 100)
+  assert.deepEqual(await purgeExpired(app.sql, 2, 100, { rowsPerSecond: 0.1 }, shutdown.signal), { purged: 2, batches: 1 })
+  assert.deepEqual(await purgeExpired(app.sql, 2), { purged: 1, batches: 1 }, 'the next run takes the rest')
+})
+
 test('with the worker on, pg-boss holds the every-minute purge and the daily retention schedules', async (t) => {
   const { app } = await startTestApp(t, { runWorker: true })
   await app.jobsStarted

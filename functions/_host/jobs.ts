@@ -49,7 +49,7 @@ export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, purg
     // pg-boss creates each minute's job once per cluster, however many instances run.
     await instance.schedule(PURGE_QUEUE, PURGE_CRON, null, { tz: 'UTC' })
     await instance.work(PURGE_QUEUE, { pollingIntervalSeconds: 15 }, async () => {
-      const result = await purgeExpired(app.sql, purgeBatchSize, 100, { rowsPerSecond: purgeRowsPerSecond })
+      const result = await purgeExpired(app.sql, purgeBatchSize, 100, { rowsPerSecond: purgeRowsPerSecond }, stopping.signal)
       if (result.purged > 0) app.log.info(result, 'purged expired secrets')
       onPurged?.(result)
     })

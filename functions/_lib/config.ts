@@ -27,7 +27,7 @@ export const EnvSchema = Type.Object({
   FUNCTIONS: Type.String({ minLength: 1, default: 'all', description: 'functions this process serves: all, or e.g. create-secret,read-secret' }),
   RUN_WORKER: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true', description: 'run the scheduled jobs (pg-boss) in this process' }),
   PURGE_BATCH_SIZE: Int({ minimum: 1, maximum: 100_000, default: 1000, description: 'expired secrets deleted per statement' }),
-  PURGE_ROWS_PER_SECOND: Int({ minimum: 0, maximum: 10_000_000, default: 10_000, description: 'pace of the purge: its batches are spaced so that at most this many expired secrets are deleted per second; 0 = back to back' }),
+  PURGE_ROWS_PER_SECOND: Int({ minimum: 0, maximum: 10_000_000, default: 5_000, description: 'pace of the purge: its batches are spaced so that at most this many expired secrets are deleted per second; 0 = back to back' }),
   HEAP_GROWING_PERCENT: Int({ minimum: 0, maximum: 1000, default: 50, description: 'V8\'s next full garbage collection runs once the old generation has grown this many per cent past what the last one kept (at least 8 MiB); 0 = V8 decides (up to 300 %: 30–45 MiB more peak RSS under load)' }),
   SECRET_MAX_BYTES: Int({ minimum: 1, maximum: 16 * 1024 * 1024, default: 65_536, description: 'largest secret, in UTF-8 bytes' }),
   SECRET_DEFAULT_TTL_SECONDS: Int({ minimum: 1, default: 86_400, description: 'lifetime when ttl_seconds is omitted' }),

@@ -12,9 +12,18 @@ import { round3 } from './stats.ts'
 import { startSubject, type Subject } from './subject.ts'
 import { seedFiller } from './seed.ts'
 
-// The purge runs as production's defaults have it, read from the configuration schema itself.
+// The purge runs as production's defaults have it, read from the configuration schema itself;
+// PURGE_ROWS_PER_SECOND in the bench's environment measures another pace.
 const PURGE_BATCH_SIZE = Number(EnvSchema.properties.PURGE_BATCH_SIZE.default)
-const PURGE_ROWS_PER_SECOND = Number(EnvSchema.properties.PURGE_ROWS_PER_SECOND.default)
+const PURGE_ROWS_PER_SECOND = purgePace(process.env.PURGE_ROWS_PER_SECOND)
+
+/** The purge's pace: PURGE_ROWS_PER_SECOND as given to the bench, else production's default. */
+export function purgePace (given: string | undefined): number {
+  if (given === undefined) return Number(EnvSchema.properties.PURGE_ROWS_PER_SECOND.default)
+  const pace = Number(given)
+  if (!Number.isInteger(pace) || pace < 0) throw new Error(`PURGE_ROWS_PER_SECOND must be a whole number of rows per second (0 = back to back), not ${given}`)
+  return pace
+}
 
 /**
  * Writes the bulk load's pages to disk before anything is measured. A million rows inserted in
@@ -105,6 +114,15 @@ async function measureLevel (subject: Subject, level: number, options: BenchOpti
   }
 }
 
+/**
+ * How long the reads beside the purge may run (their keys are seeded for it): the paced purge's
+ * own duration with room to spare, so that a slower pace never ends the reads before the purge.
+ */
+export function purgeWindowSeconds (rows: number, rowsPerSecond: number, quick: boolean): number {
+  const unpaced = quick ? 30 : 240
+  return rowsPerSecond > 0 ? Math.max(unpaced, Math.ceil(rows / rowsPerSecond * 1.25) + 20) : unpaced
+}
+
 async function measurePurge (subject: Subject, options: BenchOptions, log: (line: string) => void): Promise<PurgeResult> {
   const db = subject.db ?? failNoDb()
   const rows = options.purgeRows
@@ -116,7 +134,7 @@ async function measurePurge (subject: Subject, options: BenchOptions, log: (line
   const seconds = options.measureSeconds
   const beforeKeys = join(options.outDir, 'keys-purge-before.txt')
   const duringKeys = join(options.outDir, 'keys-purge-during.txt')
-  const maxPurgeSeconds = options.quick ? 30 : 240
+  const maxPurgeSeconds = purgeWindowSeconds(rows, PURGE_ROWS_PER_SECOND, options.quick)
   await subject.seed(rate * (seconds + 1) + 100, beforeKeys)
   await subject.seed(rate * (maxPurgeSeconds + 2), duringKeys)
   const readsBefore = await runLoad({ url: subject.server.url, workload: 'reveal', connections: 10, rate, warmup: { seconds: 1 }, measure: { seconds }, keysFile: beforeKeys }, subject.target)
