@@ -58,7 +58,7 @@ export async function createTestDatabase (): Promise<TestDatabase> {
  * PGlite's initdb costs seconds of WASM per database; the suite needs dozens. One freshly
  * initialised (unmigrated) data directory per PGlite version is made once and copied.
  */
-async function pgliteTemplate (): Promise<string> {
+export async function pgliteTemplate (): Promise<string> {
   const version = (JSON.parse(readFileSync(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as { version: string }).version
   const template = join(tmpdir(), `burnlink-pglite-template-${version}`)
   if (existsSync(join(template, 'PG_VERSION'))) return template
