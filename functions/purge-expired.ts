@@ -24,8 +24,8 @@ export interface PurgePace {
  * Each batch is one statement (delete + audit), so a row never disappears without its record.
  * `skip locked` lets a reader or a second purger take other rows without waiting; the batch cap
  * bounds one run, and the next minute's run continues. `stop` (the process shutting down) ends
- * the run after the batch in flight, cutting its pause short: a paced run lasts 20 s at the
- * default pace, longer than a shutdown should wait.
+ * the run after the batch in flight, cutting its pause short: a run of 100 full batches lasts at
+ * least 20 s at the default pace, longer than a shutdown should wait.
  */
 export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 100, pace: PurgePace = { rowsPerSecond: 0 }, stop?: AbortSignal): Promise<PurgeResult> {
   let purged = 0

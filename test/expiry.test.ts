@@ -75,7 +75,7 @@ test('a purge told to stop ends after the batch in flight, its pause cut short, 
   assert.deepEqual(await purgeExpired(app.sql, 2, 100, { rowsPerSecond: 0 }, stop.signal), { purged: 0, batches: 0 }, 'stopped before it began')
 
   // The real pause: 2 rows at 0.1 rows/s is 20 s between batches; a stop 100 ms in must end it
-  // (unbroken, two such pauses would outlast the test's timeout).
+  // (unbroken, that one pause would outlast the test's timeout).
   const shutdown = new AbortController()
   setTimeout(() => { shutdown.abort() }, 100)
   assert.deepEqual(await purgeExpired(app.sql, 2, 100, { rowsPerSecond: 0.1 }, shutdown.signal), { purged: 2, batches: 1 })
