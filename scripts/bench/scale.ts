@@ -2,7 +2,7 @@
 // purge job deleting expired rows while reads continue at a fixed rate.
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { EnvSchema } from '../../functions/_lib/config.ts'
+import { EnvSchema, loadConfig } from '../../functions/_lib/config.ts'
 import { purgeExpired } from '../../functions/purge-expired.ts'
 import { connect, SHARED_POSTGRES } from './database.ts'
 import { runLoad, startLoad, summarize } from './load.ts'
@@ -17,12 +17,9 @@ import { seedFiller } from './seed.ts'
 const PURGE_BATCH_SIZE = Number(EnvSchema.properties.PURGE_BATCH_SIZE.default)
 const PURGE_ROWS_PER_SECOND = purgePace(process.env.PURGE_ROWS_PER_SECOND)
 
-/** The purge's pace: PURGE_ROWS_PER_SECOND as given to the bench, else production's default. */
+/** The purge's pace: PURGE_ROWS_PER_SECOND as given to the bench, checked as the server checks it. */
 export function purgePace (given: string | undefined): number {
-  if (given === undefined) return Number(EnvSchema.properties.PURGE_ROWS_PER_SECOND.default)
-  const pace = Number(given)
-  if (!Number.isInteger(pace) || pace < 0) throw new Error(`PURGE_ROWS_PER_SECOND must be a whole number of rows per second (0 = back to back), not ${given}`)
-  return pace
+  return loadConfig(given === undefined ? {} : { PURGE_ROWS_PER_SECOND: given }).purgeRowsPerSecond
 }
 
 /**
