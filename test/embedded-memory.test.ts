@@ -1,12 +1,13 @@
-// The embedded PGlite runs on V8's baseline WebAssembly compiler only: the optimizing one took
-// ~600 MB for a single function of PostgreSQL's WASM and doubled the process's peak (ADR 11).
+// The embedded PGlite's memory (ADR 11): V8's baseline WebAssembly compiler only (the optimizing
+// one took ~600 MB for a single function of PostgreSQL's WASM and doubled the process's peak),
+// and shared buffers of 32 MB instead of PostgreSQL's 128 MB in WASM memory that never shrinks.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { pgliteTemplate } from './helper.ts'
+import { pgliteTemplate, REAL_POSTGRES, startTestApp } from './helper.ts'
 
 const embeddedUrl = new URL('../functions/_lib/embedded.ts', import.meta.url).href
 const postgresUrl = import.meta.resolve('postgres')
@@ -35,4 +36,10 @@ await db.stop()`
   const compiled = [...run.stdout.matchAll(/^Compiled function \S+ using (\w+)/gm)].map((m) => m[1])
   assert.ok(compiled.filter((tier) => tier === 'Liftoff').length > 1000, 'V8 traced the baseline compilation of PostgreSQL\'s functions')
   assert.deepEqual(compiled.filter((tier) => tier !== 'Liftoff'), [], 'no function was compiled by another tier')
+})
+
+test('the embedded database runs with 32 MB of shared buffers', { skip: REAL_POSTGRES ? 'a real PostgreSQL keeps its own setting' : false }, async (t) => {
+  const { app } = await startTestApp(t)
+  const [row] = await app.sql<[{ shared_buffers: string }]>`show shared_buffers`
+  assert.equal(row.shared_buffers, '32MB')
 })
