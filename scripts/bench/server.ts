@@ -44,7 +44,7 @@ export interface ServerOptions {
  * and NODE_COMPILE_CACHE), so the bench measures the process users get. test/runtime.test.ts
  * keeps the three in step.
  */
-export const SERVER_NODE_ARGS = ['--max-semi-space-size=16'] as const
+export const SERVER_NODE_ARGS = ['--max-semi-space-size=8'] as const
 const COMPILE_CACHE = join(ROOT, 'node_modules', '.cache', 'node-compile')
 
 export async function startServer (options: ServerOptions): Promise<RunningServer> {
