@@ -24,7 +24,7 @@ RUN npm run build --if-present && mkdir -p web/dist scripts
 FROM ${NODE_IMAGE}
 # NODE_OPTIONS reaches every node process of the image (server, worker, gateway functions):
 # --max-semi-space-size=8 bounds V8's young generation, which otherwise grows to 128 MiB under
-# load: ~90 MiB less RSS at no measured CPU cost; 4 saved no more and cost CPU (ADR 9).
+# load: ~90 MiB less RSS at no consistent CPU cost; 4 saved no more and cost CPU (ADR 9).
 # (The old generation's growing factor is the server's own setting, HEAP_GROWING_PERCENT: V8
 # refuses --heap-growing-percent in NODE_OPTIONS.)
 ENV NODE_ENV=production \
