@@ -8,6 +8,7 @@ import { derivePassphraseKey, hashPassphrase } from './_lib/passphrase.ts'
 import { perMinute } from './_lib/rate-limit.ts'
 import { commonErrors } from './_lib/schemas.ts'
 import { Passphrase, requireWellFormed } from './_lib/text.ts'
+import { secretWriter } from './_lib/secret-writer.ts'
 import { newToken } from './_lib/token.ts'
 
 const route = { method: 'POST', url: '/secret' } as const
@@ -23,6 +24,7 @@ const createSecret: HttpFunction = {
   needsDatabase: true,
   plugin: async (app, { config, keys, hashPool, who }) => {
     const limits = config.secret
+    const storeSecret = secretWriter(app.sql)
     const CreateSecretBody = Type.Object({
       secret: Type.String({ minLength: 1, description: `The text to share, at most ${limits.maxBytes} bytes of UTF-8`, examples: ['correct horse battery staple'] }),
       passphrase: Type.Optional(Type.String({ ...Passphrase, description: 'If set, DELETE must present it (and GET too with reveal_requires_passphrase)' })),
@@ -67,24 +69,24 @@ const createSecret: HttpFunction = {
         const by = who(request)
         // The padded size, like the ciphertext's: an exact size would tell audit readers a password's length.
         const details = { ttl_seconds: ttl, passphrase: passphraseHash !== null, reveal_requires_passphrase: gated, size_bucket_bytes: bucketLength(size) }
-        // One statement: the secret never exists without its receipt and its 'created' audit row.
-        const [row] = await app.sql<{ expires_at: Date }[]>`
-          with stored as (
-            insert into secret (id, ref, ciphertext, passphrase_hash, reveal_requires_passphrase, expires_at)
-            values (${token.id}, ${token.ref}, ${ciphertext}, ${passphraseHash}, ${gated}, now() + make_interval(secs => ${ttl}))
-            returning ref, created_at, expires_at
-          ), receipted as (
-            insert into receipt (id, secret_ref, created_at, expires_at)
-            select ${receipt.id}, ref, created_at, expires_at from stored
-          ), logged as (
-            insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
-            select 'created', ref, ${by.client_ip}, ${by.client_ip_hash}, ${by.user_agent}, ${by.request_id}, ${app.sql.json(details)}
-            from stored
-          )
-          select expires_at from stored`
-        if (row === undefined) throw new Error('insert returned no row')
+        // One statement with the other creates of this turn: the secret never exists without its
+        // receipt and its 'created' audit row.
+        const expiresAt = await storeSecret({
+          id: token.id,
+          ref: token.ref,
+          ciphertext,
+          passphraseHash,
+          revealRequiresPassphrase: gated,
+          ttlSeconds: ttl,
+          receiptId: receipt.id,
+          clientIp: by.client_ip,
+          clientIpHash: by.client_ip_hash,
+          userAgent: by.user_agent,
+          requestId: by.request_id,
+          details
+        })
         reply.code(201)
-        return { secret_key: token.key, expires_at: row.expires_at.toISOString(), receipt_key: receipt.key }
+        return { secret_key: token.key, expires_at: expiresAt.toISOString(), receipt_key: receipt.key }
       }
     })
   }

@@ -27,7 +27,11 @@ export async function measureBareFastify (timing: Timing, log: (line: string) =>
   return summarize('bare-fastify', rounds)
 }
 
-export interface CeilingOptions extends Timing { poolSize: number }
+export interface CeilingOptions extends Timing {
+  poolSize: number
+  /** 'single': one statement per operation (the issue's ceiling); 'batched': Burnlink's, per turn. */
+  batching?: 'single' | 'batched'
+}
 
 /**
  * The statements on their own database, so Burnlink's server cannot interfere. Reveal rows get
@@ -37,7 +41,7 @@ export async function measureDatabaseCeiling (db: ThrowawayDatabase, statement: 
   const rounds: RoundResult[] = []
   const size = sealedSize()
   for (let round = 1; round <= timing.rounds; round++) {
-    await db.sql`truncate secret, audit_log cascade`
+    await db.sql`truncate secret, receipt, audit_log cascade`
     const idCount = statement === 'reveal' ? Math.ceil(expectedRate * (timing.warmupSeconds + timing.measureSeconds) * 1.5) : 0
     if (idCount > 0) {
       await db.sql`
@@ -52,6 +56,7 @@ export async function measureDatabaseCeiling (db: ThrowawayDatabase, statement: 
       user: db.endpoint.user,
       database: db.name,
       statement,
+      batching: timing.batching ?? 'single',
       concurrency: timing.connections,
       poolSize: timing.poolSize,
       warmupSeconds: timing.warmupSeconds,
@@ -62,7 +67,7 @@ export async function measureDatabaseCeiling (db: ThrowawayDatabase, statement: 
     }, { backendPids: async () => await backendPids(db) })
     rounds.push(result)
     const exhausted = statement === 'reveal' && result.seconds < timing.measureSeconds * 0.95 ? ' (ran out of rows early)' : ''
-    log(`  postgres.js ${statement} round ${round}: ${result.okPerSecond.toFixed(0)} ops/s, p99 ${result.latencyMs.p99.toFixed(2)} ms, db ${result.dbCpuUs?.toFixed(0) ?? '?'} µs CPU/op${exhausted}`)
+    log(`  postgres.js ${statement}${timing.batching === 'batched' ? ' (batched)' : ''} round ${round}: ${result.okPerSecond.toFixed(0)} ops/s, p99 ${result.latencyMs.p99.toFixed(2)} ms, db ${result.dbCpuUs?.toFixed(0) ?? '?'} µs CPU/op${exhausted}`)
   }
-  return summarize(`postgres.js-${statement}`, rounds)
+  return summarize(`postgres.js-${statement}${timing.batching === 'batched' ? '-batched' : ''}`, rounds)
 }

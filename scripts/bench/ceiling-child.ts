@@ -1,9 +1,14 @@
-// The database ceiling: Burnlink's own create and reveal statements (copied from
-// functions/create-secret.ts and functions/read-secret.ts, commit 5cfd0a3: keep them in step)
-// driven through postgres.js with the same concurrency as the HTTP load, and no HTTP. Runs as
-// its own process, like the load generator.
+// The database ceilings, driven through postgres.js with the same concurrency as the HTTP load,
+// and no HTTP. Runs as its own process, like the load generator.
+// - `single`: the issue's ceiling, one statement per operation: Burnlink's create and reveal
+//   statements as they were before ADR 12 (functions/create-secret.ts and read-secret.ts at
+//   commit f2ca9f4), which is also what pgbench runs.
+// - `batched`: Burnlink's statements now, through its own secret-writer.ts and secret-taker.ts,
+//   which put the operations of one event-loop turn into one statement.
 import { createHash, randomBytes } from 'node:crypto'
 import postgres from 'postgres'
+import { secretTaker } from '../../functions/_lib/secret-taker.ts'
+import { secretWriter } from '../../functions/_lib/secret-writer.ts'
 import type { ChildMessage, LoadResult } from './load-child.ts'
 import { summarizeLatency } from './stats.ts'
 
@@ -13,6 +18,8 @@ export interface CeilingSpec {
   user: string
   database: string
   statement: 'create' | 'reveal'
+  /** One statement per operation (the issue's ceiling), or Burnlink's statements per turn. */
+  batching: 'single' | 'batched'
   concurrency: number
   poolSize: number
   warmupSeconds: number
@@ -88,7 +95,35 @@ async function run (spec: CeilingSpec): Promise<LoadResult> {
       select case when live then ciphertext end as ciphertext from taken`
     return row?.ciphertext != null
   }
-  const operation = spec.statement === 'create' ? create : reveal
+  const storeSecret = secretWriter(sql)
+  const take = secretTaker(sql)
+  const createBatched = async (): Promise<boolean> => {
+    const id = randomBytes(32)
+    const details = { ttl_seconds: 86_400, passphrase: false, reveal_requires_passphrase: false, size_bucket_bytes: 1152 }
+    await storeSecret({
+      id,
+      ref: id.toString('hex').slice(0, 24),
+      ciphertext,
+      passphraseHash: null,
+      revealRequiresPassphrase: false,
+      ttlSeconds: 86_400,
+      receiptId: randomBytes(32),
+      clientIp: who.client_ip,
+      clientIpHash: null,
+      userAgent: who.user_agent,
+      requestId: who.request_id,
+      details
+    })
+    return true
+  }
+  const revealBatched = async (): Promise<boolean | undefined> => {
+    if (next >= end) return undefined
+    const by = { client_ip: who.client_ip, client_ip_hash: null, user_agent: who.user_agent, request_id: who.request_id }
+    return (await take({ id: ceilingId(next++), by, gatedHash: null })) !== undefined
+  }
+  const operation = spec.batching === 'batched'
+    ? (spec.statement === 'create' ? createBatched : revealBatched)
+    : (spec.statement === 'create' ? create : reveal)
 
   const window = async (seconds: number): Promise<{ ok: number, failed: number, latencies: Float64Array, elapsed: number }> => {
     const deadline = performance.now() + seconds * 1000

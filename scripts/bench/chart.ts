@@ -12,6 +12,8 @@ export function renderChart (r: BenchResults): string {
   add('bare Fastify route', r.baselines.bareFastify, 'baseline')
   add('create SQL (postgres.js)', r.baselines.sqlCreate, 'baseline')
   add('reveal SQL (postgres.js)', r.baselines.sqlReveal, 'baseline')
+  add('create SQL, batched per turn', r.baselines.sqlCreateBatched, 'baseline')
+  add('reveal SQL, batched per turn', r.baselines.sqlRevealBatched, 'baseline')
   for (const [name, s] of Object.entries(r.workloads)) add(`Burnlink ${name}`, s, 'postgres')
   for (const [name, s] of Object.entries(r.embedded)) add(`PGlite ${name}`, s, 'embedded')
   const width = 760

@@ -95,7 +95,16 @@ export interface BenchResults {
   settings: Record<string, number>
   /** Node flags of the server under test (SERVER_NODE_ARGS); absent in runs before it was recorded, which used --max-semi-space-size=4. */
   serverNodeArgs?: string[]
-  baselines: { bareFastify?: WorkloadSummary, sqlCreate?: WorkloadSummary, sqlReveal?: WorkloadSummary, pgbench?: PgbenchResult }
+  baselines: {
+    bareFastify?: WorkloadSummary
+    /** The database ceiling: one statement per operation. */
+    sqlCreate?: WorkloadSummary
+    sqlReveal?: WorkloadSummary
+    /** Burnlink's statements as it runs them: one per event-loop turn (ADR 12). */
+    sqlCreateBatched?: WorkloadSummary
+    sqlRevealBatched?: WorkloadSummary
+    pgbench?: PgbenchResult
+  }
   workloads: Record<string, WorkloadSummary>
   fixedRate?: FixedRateResult[]
   /** The fixed-rate client against the bare route: the floor at each rate. */

@@ -96,6 +96,12 @@ async function main (options: BenchOptions): Promise<void> {
         results.baselines.sqlCreate = await measureDatabaseCeiling(db, 'create', { ...timing, poolSize: POOL_SIZE }, expectedRate, log)
         results.baselines.sqlReveal = await measureDatabaseCeiling(db, 'reveal', { ...timing, poolSize: POOL_SIZE }, results.baselines.sqlCreate.okPerSecond.max * 1.2, log)
         save()
+        log('baseline: Burnlink\'s statements as it runs them, one per event-loop turn (ADR 12), no HTTP')
+        const batched = { ...timing, poolSize: POOL_SIZE, batching: 'batched' } as const
+        results.baselines.sqlCreateBatched = await measureDatabaseCeiling(db, 'create', batched, expectedRate, log)
+        // Batched reveals ran at about twice the batched creates' rate (ADR 12): seed for that.
+        results.baselines.sqlRevealBatched = await measureDatabaseCeiling(db, 'reveal', batched, results.baselines.sqlCreateBatched.okPerSecond.max * 2.2, log)
+        save()
       }
       if (on('pgbench')) {
         log('baseline: pgbench, the same statements')
