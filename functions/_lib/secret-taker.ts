@@ -35,7 +35,7 @@ export function secretTaker (sql: Sql, limits: BatchLimits = TAKE_LIMITS): Secre
  * below, reveals one at a time cost PostgreSQL 316–328 µs of CPU each against 160–162: it plans
  * that statement afresh per execution (forcing generic plans brought it to 190–194).
  */
-async function takeSecret (sql: Sql, t: Take): Promise<Map<string, Buffer | null>> {
+export async function takeSecret (sql: Sql, t: Take): Promise<Map<string, Buffer | null>> {
   const [row] = await sql<Array<{ ciphertext: Buffer | null }>>`
     with taken as (
       delete from secret

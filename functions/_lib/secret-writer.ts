@@ -46,7 +46,7 @@ export function secretWriter (sql: Sql, limits: BatchLimits = CREATE_LIMITS): Se
 // A turn with one create (any low rate) sends the one-row statement: the set-based one below
 // costs PostgreSQL ~70 µs more for a single row (its input is materialized and joined twice),
 // which one request at a time measured as 233–273 µs of PostgreSQL CPU per create against 173–185.
-async function insertSecret (sql: Sql, s: NewSecret): Promise<Map<string, Date>> {
+export async function insertSecret (sql: Sql, s: NewSecret): Promise<Map<string, Date>> {
   const [row] = await sql<Array<{ expires_at: Date }>>`
     with stored as (
       insert into secret (id, ref, ciphertext, passphrase_hash, reveal_requires_passphrase, expires_at)

@@ -1,14 +1,14 @@
 // The database ceilings, driven through postgres.js with the same concurrency as the HTTP load,
 // and no HTTP. Runs as its own process, like the load generator.
-// - `single`: the issue's ceiling, one statement per operation: Burnlink's create and reveal
-//   statements as they were before ADR 12 (functions/create-secret.ts and read-secret.ts at
-//   commit f2ca9f4), which is also what pgbench runs.
-// - `batched`: Burnlink's statements now, through its own secret-writer.ts and secret-taker.ts,
-//   which put the operations of one event-loop turn into one statement.
+// - `single`: the issue's ceiling, one statement per operation: the server's one-row
+//   statements (insertSecret, takeSecret), which it sent for every request before ADR 12 and
+//   still sends for a turn with one request; pgbench runs the same two.
+// - `batched`: the server's statements as it sends them under load, through its own
+//   secretWriter and secretTaker, which put the operations of one event-loop turn into one.
 import { createHash, randomBytes } from 'node:crypto'
 import postgres from 'postgres'
-import { secretTaker } from '../../functions/_lib/secret-taker.ts'
-import { secretWriter } from '../../functions/_lib/secret-writer.ts'
+import { secretTaker, takeSecret, type Take } from '../../functions/_lib/secret-taker.ts'
+import { insertSecret, secretWriter, type NewSecret } from '../../functions/_lib/secret-writer.ts'
 import type { ChildMessage, LoadResult } from './load-child.ts'
 import { summarizeLatency } from './stats.ts'
 
@@ -50,57 +50,14 @@ async function run (spec: CeilingSpec): Promise<LoadResult> {
   })
   // A ciphertext of the real size; the database does not look inside it.
   const ciphertext = randomBytes(spec.ciphertextBytes)
-  const who = { client_ip: '127.0.0.1', user_agent: 'burnlink-bench', request_id: 'req-1' }
+  const by = { client_ip: '127.0.0.1', client_ip_hash: null, user_agent: 'burnlink-bench', request_id: 'req-1' }
+  const details = { ttl_seconds: 86_400, passphrase: false, reveal_requires_passphrase: false, size_bucket_bytes: 1152 }
   let next = spec.firstId ?? 0
   const end = (spec.firstId ?? 0) + (spec.idCount ?? 0)
 
-  const create = async (): Promise<boolean> => {
+  const newSecret = (): NewSecret => {
     const id = randomBytes(32)
-    const ref = id.toString('hex').slice(0, 24)
-    const details = { ttl_seconds: 86_400, passphrase: false, reveal_requires_passphrase: false, size_bucket_bytes: 1152 }
-    const [row] = await sql<{ expires_at: Date }[]>`
-      with stored as (
-        insert into secret (id, ref, ciphertext, passphrase_hash, reveal_requires_passphrase, expires_at)
-        values (${id}, ${ref}, ${ciphertext}, ${null}, ${false}, now() + make_interval(secs => ${86_400}))
-        returning ref, created_at, expires_at
-      ), receipted as (
-        insert into receipt (id, secret_ref, created_at, expires_at)
-        select ${randomBytes(32)}, ref, created_at, expires_at from stored
-      ), logged as (
-        insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
-        select 'created', ref, ${who.client_ip}, ${null}, ${who.user_agent}, ${who.request_id}, ${sql.json(details)}
-        from stored
-      )
-      select expires_at from stored`
-    return row !== undefined
-  }
-  const reveal = async (): Promise<boolean | undefined> => {
-    if (next >= end) return undefined
-    const id = ceilingId(next++)
-    const [row] = await sql<{ ciphertext: Buffer | null }[]>`
-      with taken as (
-        delete from secret
-        where id = ${id}
-          and reveal_requires_passphrase = ${false}
-          and (${null}::text is null or passphrase_hash = ${null})
-        returning ref, ciphertext, created_at, expires_at > now() as live
-      ), logged as (
-        insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
-        select
-          case when live then 'revealed' else 'expired' end,
-          ref, ${who.client_ip}, ${null}, ${who.user_agent}, ${who.request_id},
-          jsonb_build_object('age_seconds', round(extract(epoch from now() - created_at)))
-        from taken
-      )
-      select case when live then ciphertext end as ciphertext from taken`
-    return row?.ciphertext != null
-  }
-  const storeSecret = secretWriter(sql)
-  const take = secretTaker(sql)
-  const createBatched = async (): Promise<boolean> => {
-    const id = randomBytes(32)
-    const details = { ttl_seconds: 86_400, passphrase: false, reveal_requires_passphrase: false, size_bucket_bytes: 1152 }
-    await storeSecret({
+    return {
       id,
       ref: id.toString('hex').slice(0, 24),
       ciphertext,
@@ -108,18 +65,29 @@ async function run (spec: CeilingSpec): Promise<LoadResult> {
       revealRequiresPassphrase: false,
       ttlSeconds: 86_400,
       receiptId: randomBytes(32),
-      clientIp: who.client_ip,
-      clientIpHash: null,
-      userAgent: who.user_agent,
-      requestId: who.request_id,
+      clientIp: by.client_ip,
+      clientIpHash: by.client_ip_hash,
+      userAgent: by.user_agent,
+      requestId: by.request_id,
       details
-    })
+    }
+  }
+  const nextTake = (): Take | undefined => next < end ? { id: ceilingId(next++), by, gatedHash: null } : undefined
+
+  const storeSecret = secretWriter(sql)
+  const take = secretTaker(sql)
+  const create = async (): Promise<boolean> => (await insertSecret(sql, newSecret())).size === 1
+  const reveal = async (): Promise<boolean | undefined> => {
+    const t = nextTake()
+    return t === undefined ? undefined : [...(await takeSecret(sql, t)).values()][0] != null
+  }
+  const createBatched = async (): Promise<boolean> => {
+    await storeSecret(newSecret())
     return true
   }
   const revealBatched = async (): Promise<boolean | undefined> => {
-    if (next >= end) return undefined
-    const by = { client_ip: who.client_ip, client_ip_hash: null, user_agent: who.user_agent, request_id: who.request_id }
-    return (await take({ id: ceilingId(next++), by, gatedHash: null })) !== undefined
+    const t = nextTake()
+    return t === undefined ? undefined : (await take(t)) !== undefined
   }
   const operation = spec.batching === 'batched'
     ? (spec.statement === 'create' ? createBatched : revealBatched)
