@@ -56,9 +56,9 @@ export async function takeSecret (sql: Sql, t: Take): Promise<Map<string, Buffer
 }
 
 /**
- * Several reveals. Atomic consume + audit: concurrent readers cannot both win (the row lock orders their
- * statements, and the later finds nothing), and an expired row met here is removed, audited as
- * expired, without its ciphertext leaving the database.
+ * Several reveals. Atomic consume + audit, as for one: concurrent readers cannot both win (the
+ * row lock orders their statements, and the later finds nothing), and an expired row met here is
+ * removed, audited as expired, without its ciphertext leaving the database.
  */
 async function takeSecrets (sql: Sql, batch: readonly Take[]): Promise<Map<string, Buffer | null>> {
   const rows = await sql<Array<{ id: Buffer, ciphertext: Buffer | null }>>`
