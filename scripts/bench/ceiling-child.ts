@@ -1,8 +1,8 @@
 // The database ceilings, driven through postgres.js with the same concurrency as the HTTP load,
 // and no HTTP. Runs as its own process, like the load generator.
-// - `single`: the issue's ceiling, one statement per operation: the server's one-row
-//   statements (insertSecret, takeSecret), which it sent for every request before ADR 12 and
-//   still sends for a turn with one request; pgbench runs the same two.
+// - `single`: the issue's ceiling, one statement per operation: the one-row statements
+//   (insertSecret, takeSecret) that the server sent for every request before ADR 12; pgbench
+//   runs the same two.
 // - `batched`: the server's statements as it sends them under load, through its own
 //   secretWriter and secretTaker, which put the operations of one event-loop turn into one.
 import { createHash, randomBytes } from 'node:crypto'
