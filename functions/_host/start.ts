@@ -28,7 +28,7 @@ export async function start (role: string, choose: (functions: string) => HttpFu
 
   const app = await buildHost({ config, keys: loaded.keys, functions, runWorker: runWorker(config.runWorker), logger: log, applicationName: `burnlink-${role}` })
   // Passphrase hashing must not outrank the event loop (functions/_lib/threadpool-priority.ts).
-  log.debug({ threads: await lowerThreadpoolPriority() }, 'threadpool priority lowered')
+  log.debug(await lowerThreadpoolPriority(), 'threadpool priority lowered')
   let closing = false
   const shutdown = (signal: string): void => {
     if (closing) return
