@@ -139,7 +139,9 @@ export function renderMarkdown (r: BenchResults): string {
     row(`create, POSTGRES_POOL_SIZE=${pool.poolSize}`, pool.workloads.create, pool.ceilingCreate)
     row(`reveal, POSTGRES_POOL_SIZE=${pool.poolSize}`, pool.workloads.reveal, pool.ceilingReveal)
   }
+  row('create, one server process, taking turns with two', r.oneProcessBesideTwo?.create, b.sqlCreate)
   row('create, two server processes', r.twoProcesses?.create, b.sqlCreate)
+  row('reveal, one server process, taking turns with two', r.oneProcessBesideTwo?.reveal, b.sqlReveal)
   row('reveal, two server processes', r.twoProcesses?.reveal, b.sqlReveal)
   row('create, one connection (latency floor)', r.serial?.create)
   row('reveal, one connection (latency floor)', r.serial?.reveal)

@@ -118,6 +118,8 @@ export interface BenchResults {
   smallPool?: { poolSize: number, ceilingCreate?: WorkloadSummary, ceilingReveal?: WorkloadSummary, workloads: Record<string, WorkloadSummary> }
   /** create and reveal on two server processes sharing the database (one per core). */
   twoProcesses?: Record<string, WorkloadSummary>
+  /** The one-process rounds that took turns with twoProcesses' (from run 9 on). */
+  oneProcessBesideTwo?: Record<string, WorkloadSummary>
   /** The postgres.js ceiling over the same Unix socket. */
   unixSocketCeiling?: { create: WorkloadSummary, reveal: WorkloadSummary }
   serverPeakRssMiB?: number | undefined

@@ -1,24 +1,34 @@
 // One Burnlink process per core: two servers on the same database, each with half the
 // connections from its own load generator, measured together. Which wins on 2 cores where
 // PostgreSQL needs CPU too: one process, or two (Node's cluster module or two instances behind the
-// gateway amount to this)?
+// gateway amount to this)? Each round runs the first server alone with all the connections, then
+// both: the two settings take turns, so a VM that slows down during the phase slows both alike.
 import { join } from 'node:path'
 import { SHARED_POSTGRES } from './database.ts'
 import type { LoadSpec } from './load-child.ts'
 import { startLoad, summarize, type RoundResult, type WorkloadSummary } from './load.ts'
 import { startSubject, type Subject } from './subject.ts'
-import type { Timing } from './workloads.ts'
+import { runRound, type Timing } from './workloads.ts'
 
-export async function measureTwoProcesses (timing: Timing, env: Record<string, string>, outDir: string, expectedRate: number, log: (line: string) => void): Promise<Record<string, WorkloadSummary>> {
+export interface TwoProcessesResult {
+  /** Both servers, half the connections each. */
+  two: Record<string, WorkloadSummary>
+  /** The first server alone with all the connections, in the same rounds. */
+  one: Record<string, WorkloadSummary>
+}
+
+export async function measureTwoProcesses (timing: Timing, env: Record<string, string>, outDir: string, expectedRate: number, log: (line: string) => void): Promise<TwoProcessesResult> {
   const first = await startSubject({ endpoint: SHARED_POSTGRES, env, connections: timing.connections })
   let second: Subject | undefined
   try {
     second = await startSubject({ endpoint: SHARED_POSTGRES, env, connections: timing.connections, ...(first.db === undefined ? {} : { shareDatabase: first.db }) })
     const subjects = [first, second]
-    const results: Record<string, WorkloadSummary> = {}
+    const results: TwoProcessesResult = { two: {}, one: {} }
     for (const workload of ['create', 'reveal'] as const) {
       const rounds: RoundResult[] = []
+      const alone: RoundResult[] = []
       for (let round = 1; round <= timing.rounds; round++) {
+        alone.push(await runRound(first, workload, round, timing, outDir, expectedRate, (line) => { log(line.replace(/^ {2}\S+ /, '  one process ')) }))
         await first.reset()
         const connections = Math.ceil(timing.connections / 2)
         const specs = await Promise.all(subjects.map(async (subject, i): Promise<Pick<LoadSpec, 'warmup' | 'measure' | 'keysFile'>> => {
@@ -36,7 +46,8 @@ export async function measureTwoProcesses (timing: Timing, env: Record<string, s
         rounds.push(combined)
         log(`  two processes ${workload} round ${round}: ${combined.okPerSecond.toFixed(0)} ok/s (${a.okPerSecond.toFixed(0)} + ${b.okPerSecond.toFixed(0)}), p99 ${combined.latencyMs.p99.toFixed(2)} ms, servers ${combined.serverCpuUs?.toFixed(0) ?? '?'} µs/req, db ${combined.dbCpuUs?.toFixed(0) ?? '?'} µs/req`)
       }
-      results[workload] = summarize(`two-processes-${workload}`, rounds)
+      results.two[workload] = summarize(`two-processes-${workload}`, rounds)
+      results.one[workload] = summarize(workload, alone)
     }
     return results
   } finally {
