@@ -5,8 +5,8 @@
 // get every idle cycle, a waking thread of any other policy preempts them at once, and the kernel
 // counts a core that runs only them as idle when it places a waking thread. A nice value only
 // shrinks their share; a waking event loop or backend could still wait out a hash's time slice
-// (reveals' p99 at 500/s beside saturating passphrase creates, taking turns: 13–25 ms at nice
-// 10, 12–15 under SCHED_IDLE, 5–8 alone). Node sets nice values but not scheduling policies, so
+// (reveals' p99 at 500/s beside saturating passphrase creates, taking turns: median 16.8 ms at
+// nice 10, 13.5 under SCHED_IDLE; ADR 13). Node sets nice values but not scheduling policies, so
 // util-linux's chrt sets it, one thread at a time; without chrt the threads keep the nice value.
 import { execFile } from 'node:child_process'
 import { randomFill } from 'node:crypto'
