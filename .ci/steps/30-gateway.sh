@@ -26,6 +26,17 @@ trap cleanup EXIT
 psql -h 127.0.0.1 -U postgres -qc "create database $db"
 
 free_port () { node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close() })"; }
+# The functions start in the background, so a port handed out and released a moment ago is still
+# free when the next one is asked for, and the kernel may hand it out again: two functions on one
+# port, the second exits (EADDRINUSE) and its routes answer from the first (seen once in CI).
+# next_port never gives the same port twice; it sets REPLY, since a $(...) subshell would forget.
+declare -A taken
+next_port () {
+  local p
+  while :; do p=$(free_port); [ -z "${taken[$p]:-}" ] && break; done
+  taken[$p]=1
+  REPLY=$p
+}
 wait_ready () {
   for _ in $(seq 120); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.5; done
   echo "FAIL: nothing ready on port $1" >&2; tail -20 "$work"/*.log >&2; return 1
@@ -37,21 +48,25 @@ export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=5432 POSTGRES_USER=postgres POSTGRE
 # Every deployable function from the registry: a new one must get its process, upstream and route.
 mapfile -t functions < <(node -e "import('./functions/index.ts').then(({ ALL_FUNCTIONS }) => { for (const fn of ALL_FUNCTIONS) if (fn.name !== 'health') console.log(fn.name) })")
 declare -A port
-port[worker]=$(free_port)
+next_port; port[worker]=$REPLY
 PORT=${port[worker]} node functions/_host/worker.ts >"$work/worker.log" 2>&1 &
 pids+=($!)
 wait_ready "${port[worker]}"
 for fn in "${functions[@]}"; do
-  port[$fn]=$(free_port)
+  next_port; port[$fn]=$REPLY
   PORT=${port[$fn]} FUNCTIONS=$fn RUN_WORKER=false TRUST_PROXY=1 node functions/_host/serve.ts >"$work/$fn.log" 2>&1 &
   pids+=($!)
 done
 for fn in "${functions[@]}"; do wait_ready "${port[$fn]}"; done
+# A function that exited at start (a port taken, say) must not pass for ready behind another.
+for pid in "${pids[@]}"; do
+  kill -0 "$pid" 2>/dev/null || { echo "FAIL: a server exited at start" >&2; tail -20 "$work"/*.log >&2; exit 1; }
+done
 echo "worker and functions ready: $(for k in "${!port[@]}"; do printf '%s=:%s ' "$k" "${port[$k]}"; done)"
 
 # The repo's config with only the addresses and paths of this machine substituted.
 mkdir -p "$work/nginx"
-gateway_port=$(free_port)
+next_port; gateway_port=$REPLY
 upstreams=()
 for fn in "${functions[@]}"; do upstreams+=(-e "s|server $fn:8080;|server 127.0.0.1:${port[$fn]};|"); done
 sed "${upstreams[@]}" \
