@@ -67,8 +67,8 @@ export async function insertSecret (sql: Sql, s: NewSecret): Promise<Map<string,
   return new Map(row === undefined ? [] : [[s.id.toString('hex'), row.expires_at]])
 }
 
-// Several creates: the rows travel as parallel text arrays, one per column, so that every batch
-// size is the same statement, prepared once. Bytes go as hex, which is how postgres.js sends a
+// One or more creates: the rows travel as parallel text arrays, one per column, so that every
+// batch size is the same statement, prepared once. Bytes go as hex, which is how postgres.js sends a
 // bytea parameter anyway; the casts are in SQL because postgres.js serializes neither boolean
 // nor Buffer arrays.
 async function insertSecrets (sql: Sql, batch: readonly NewSecret[]): Promise<Map<string, Date>> {
