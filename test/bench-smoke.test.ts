@@ -7,6 +7,7 @@ import { parseOptions } from '../scripts/bench/options.ts'
 import { evaluateTargets, renderMarkdown } from '../scripts/bench/report.ts'
 import type { BenchResults, FixedRateResult } from '../scripts/bench/results.ts'
 import { summarizeProfile } from '../scripts/bench/profile.ts'
+import { summarizeWindows, type HeapProfile } from '../scripts/bench/allocation.ts'
 import { purgePace, purgeWindowSeconds } from '../scripts/bench/scale.ts'
 import { SERVER_NODE_ARGS } from '../scripts/bench/server.ts'
 import { percentile, spread } from '../scripts/bench/stats.ts'
@@ -72,6 +73,28 @@ test('the profile summary charges native self time to the package that called it
     ['handler', 0.25, 'functions/read-secret.ts:1']
   ])
   assert.deepEqual(summary.byPackage.map((h) => h.name), ['postgres (in Node/native code)', 'functions/read-secret.ts'])
+})
+
+test('the allocation summary divides sampled bytes by requests and charges Node\'s frames to their caller', () => {
+  const frame = (functionName: string, url: string, selfSize: number, children: HeapProfile['head'][] = []): HeapProfile['head'] =>
+    ({ callFrame: { functionName, url, lineNumber: 0 }, selfSize, children })
+  const root = '/srv/burnlink'
+  // handler (project) → query (postgres.js) → Buffer.from (node:) allocates 600 B; the handler 300 B
+  // itself; an HTTP parser callback with no project frame 100 B.
+  const profile = (scale: number): HeapProfile => ({
+    head: frame('(root)', '', 0, [
+      frame('handler', `file://${root}/functions/read-secret.ts`, 300 * scale, [
+        frame('query', `file://${root}/node_modules/postgres/src/connection.js`, 0, [frame('from', 'node:buffer', 600 * scale)])
+      ]),
+      frame('parserOnIncoming', 'node:_http_server', 100 * scale)
+    ])
+  })
+  const summary = summarizeWindows('reveal', 1000, [{ requests: 10, profile: profile(1) }, { requests: 10, profile: profile(3) }])
+  assert.deepEqual(summary.bytesPerRequest, { median: 200, min: 100, max: 300 })
+  assert.deepEqual(summary.requests, [10, 10])
+  assert.deepEqual(summary.byPackage.map((s) => [s.name, s.share]), [['postgres', 0.6], ['functions/read-secret.ts', 0.3], ['(no JavaScript caller)', 0.1]])
+  assert.deepEqual(summary.byProjectFrame.map((s) => [s.name, s.share]), [['functions/read-secret.ts: handler', 0.9], ['(none)', 0.1]])
+  assert.deepEqual(summary.byFunction[0], { name: 'from', where: 'node:buffer:1', share: 0.6 })
 })
 
 test('latency targets read medians over rounds: fixed-rate p99 beside the bare route at the same rate, passphrase interference', () => {

@@ -15,6 +15,8 @@ export interface Target {
   backendPids?: () => Promise<number[]>
   /** Set when the server is a child process: a window during which it died must not count. */
   exitReport?: () => string | undefined
+  /** Called as the measured window opens and as it closes (the allocation phase's sampler). */
+  window?: { open: () => void, close: () => void }
 }
 
 export interface RoundResult extends LoadResult {
@@ -42,11 +44,13 @@ export function startLoad (spec: LoadSpec | CeilingSpec, target: Target = {}, ch
     let opening: Promise<void> = Promise.resolve()
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'measuring') {
+        target.window?.open()
         opening = (async () => {
           const pids = await target.backendPids?.() ?? []
           before = { server: cpuSnapshot(target.serverPid === undefined ? [] : [target.serverPid]), serverSplit: target.serverPid === undefined ? undefined : cpuSplit(target.serverPid), db: cpuSnapshot(pids), client: cpuSnapshot(clientPids), pids }
         })()
       } else if (message.type === 'result') {
+        target.window?.close()
         // A crashed server answers nothing: its window would read as NaN latencies and zero
         // throughput, and a run would publish them. Stop the run with the server's last words.
         const exited = target.exitReport?.()

@@ -85,7 +85,7 @@ export function summarizeProfile (profile: CpuProfile): Omit<ProfileResult, 'wor
   }
 }
 
-function shortUrl (url: string): string {
+export function shortUrl (url: string): string {
   const nm = url.lastIndexOf('/node_modules/')
   if (nm >= 0) return url.slice(nm + '/node_modules/'.length)
   const project = url.indexOf('/functions/')
@@ -94,7 +94,7 @@ function shortUrl (url: string): string {
 }
 
 /** Groups by npm package, project file, Node internals, or V8's pseudo-frames ((garbage collector), (program), (idle)). */
-function packageOf (url: string, name: string): string {
+export function packageOf (url: string, name: string): string {
   if (url === '') return name.startsWith('(') ? name : '(native)'
   const nm = url.lastIndexOf('/node_modules/')
   if (nm >= 0) {

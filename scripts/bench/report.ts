@@ -220,6 +220,19 @@ export function renderMarkdown (r: BenchResults): string {
     for (const h of r.profile.byPackage.slice(0, 12)) lines.push(`| ${fmt(h.share * 100, 1)} | ${h.name} |`)
     lines.push('')
   }
+  for (const a of r.allocation ?? []) {
+    lines.push(`### JavaScript heap allocated per ${a.workload} at ${fmt(a.rate)}/s (V8's sampling heap profiler, objects already collected included)`, '')
+    lines.push(`${fmt(a.bytesPerRequest.median / 1024, 1)} KiB per request (windows ${fmt(a.bytesPerRequest.min / 1024, 1)}–${fmt(a.bytesPerRequest.max / 1024, 1)}; ${a.requests.map((n) => fmt(n)).join(', ')} requests).`, '')
+    lines.push('| % | nearest package or project file | | % | innermost Burnlink frame |', '|---|---|---|---|---|')
+    for (let i = 0; i < Math.max(a.byPackage.length, a.byProjectFrame.length); i++) {
+      const pkg = a.byPackage[i]
+      const own = a.byProjectFrame[i]
+      lines.push(`| ${pkg === undefined ? '' : fmt(pkg.share * 100, 1)} | ${pkg?.name ?? ''} | | ${own === undefined ? '' : fmt(own.share * 100, 1)} | ${own?.name ?? ''} |`)
+    }
+    lines.push('', '| % | allocating function | where |', '|---|---|---|')
+    for (const f of a.byFunction.slice(0, 12)) lines.push(`| ${fmt(f.share * 100, 1)} | \`${f.name}\` | ${f.where} |`)
+    lines.push('')
+  }
   return lines.join('\n')
 }
 

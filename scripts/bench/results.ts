@@ -36,6 +36,21 @@ export interface ProfileResult {
   byPackage: HotSpot[]
 }
 
+export interface AllocationSpot { name: string, where: string, share: number }
+
+export interface AllocationResult {
+  workload: string
+  rate: number
+  /** Requests in each sampled window. */
+  requests: number[]
+  /** JavaScript heap allocated per request (V8's sampling estimate), over the windows. */
+  bytesPerRequest: Spread
+  byPackage: AllocationSpot[]
+  byFunction: AllocationSpot[]
+  /** By the innermost Burnlink frame on the stack. */
+  byProjectFrame: AllocationSpot[]
+}
+
 export interface ScaleLevel {
   stored: number
   bytesPerSecret: number
@@ -127,6 +142,7 @@ export interface BenchResults {
   youngGeneration?: YoungGenerationResult[]
   heapGrowing?: HeapGrowingResult[]
   profile?: ProfileResult
+  allocation?: AllocationResult[]
   scale?: ScaleResult
   embedded: Record<string, WorkloadSummary>
   embeddedPeakRssMiB?: number | undefined

@@ -2,6 +2,7 @@
 // chart.svg to bench-results/<time>/ (see docs/benchmarks.md). Never part of `npm test`.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { measureAllocation } from './allocation.ts'
 import { measureBareFastify, measureDatabaseCeiling } from './baselines.ts'
 import { connect, createThrowawayDatabase, postgresSettings, SHARED_POSTGRES } from './database.ts'
 import { parseOptions, type BenchOptions, type PhaseName } from './options.ts'
@@ -239,6 +240,12 @@ async function main (options: BenchOptions): Promise<void> {
   if (on('profile')) {
     log('CPU profile of the server under the mixed workload')
     results.profile = await measureProfile(options, serverEnv, log)
+    save()
+  }
+
+  if (on('allocation')) {
+    log(`JavaScript heap allocated per request at ${options.fixedRate}/s (V8's sampling heap profiler)`)
+    results.allocation = await measureAllocation(options, serverEnv, log)
     save()
   }
 
