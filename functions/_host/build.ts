@@ -11,7 +11,7 @@ import type { Keyring } from '../_lib/crypto.ts'
 import { databasePlugin } from '../_lib/db.ts'
 import { RateLimited } from '../_lib/errors.ts'
 import type { App, HttpFunction } from '../_lib/http-function.ts'
-import { loggerOptions } from '../_lib/log.ts'
+import { loggerOptions, requestChildLogger } from '../_lib/log.ts'
 import { HashPool } from '../_lib/passphrase.ts'
 import { ErrorReply } from '../_lib/schemas.ts'
 import { AJV_OPTIONS } from './ajv.ts'
@@ -43,6 +43,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
     // Fastify's request log prints req.url, and the URL is the capability: we log our own line.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
+    childLoggerFactory: requestChildLogger,
     requestIdHeader: false,
     trustProxy: trustProxySetting(config.http.trustProxy),
     // JSON escapes one byte as up to six characters (\u0001); the secret's own limit is checked later.

@@ -16,11 +16,14 @@ export function databaseGate (maxInFlight: number): (scope: FastifyInstance) => 
     if (counted.delete(request)) inFlight--
   }
   return (scope) => {
-    scope.addHook('onRequest', async (request) => {
-      if (!scope.isDatabaseReady()) throw new DatabaseUnavailable()
-      if (inFlight >= maxInFlight) throw new ServiceBusy()
+    // Callback hooks, not async ones: these run for every request to a database route, and an
+    // async hook costs each a promise and its settling.
+    scope.addHook('onRequest', (request, _reply, done) => {
+      if (!scope.isDatabaseReady()) { done(new DatabaseUnavailable()); return }
+      if (inFlight >= maxInFlight) { done(new ServiceBusy()); return }
       inFlight++
       counted.add(request)
+      done()
     })
     // A request leaves the count when its answer is ready, whether or not its client still
     // waits for it. A client that hangs up after sending its whole request fires neither
@@ -28,13 +31,13 @@ export function databaseGate (maxInFlight: number): (scope: FastifyInstance) => 
     // handler still holds the database: counting it out at either would leak a place in the
     // gate for good, until every database route answered 503 (the bench met this after a few
     // hundred load windows had ended with requests in flight).
-    scope.addHook('onSend', async (request, _reply, payload) => {
+    scope.addHook('onSend', (request, _reply, payload, done) => {
       leave(request)
-      return payload
+      done(null, payload)
     })
     // The same request never counts out twice; these cover answers that skip onSend (a hijacked
     // reply) and requests whose body never fully arrived, which no handler will run for.
-    scope.addHook('onResponse', async (request) => { leave(request) })
-    scope.addHook('onRequestAbort', async (request) => { leave(request) })
+    scope.addHook('onResponse', (request, _reply, done) => { leave(request); done() })
+    scope.addHook('onRequestAbort', (request, done) => { leave(request); done() })
   }
 }

@@ -1,6 +1,6 @@
 // Hooks on every response: no caching, no sniffing, no referrer; one log line per request.
 import type { FastifyInstance } from 'fastify'
-import { routeOf } from '../_lib/log.ts'
+import { logsInfo, routeOf } from '../_lib/log.ts'
 
 const NO_CACHE = 'no-cache, no-store, must-revalidate'
 
@@ -18,19 +18,25 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 export const JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 export function addHttpHooks (app: FastifyInstance): void {
+  // Callback hooks, not async ones: an async hook costs each request a promise and its settling.
   // onRequest runs before body parsing and routing errors, so errors and 404s get these too.
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.headers(SECURITY_HEADERS)
     void reply.header('content-security-policy', JSON_CSP)
     void reply.header('x-request-id', request.id)
+    done()
   })
   // onSend: @fastify/static (Swagger UI and web assets) sets its own Cache-Control; ours wins.
   // Only that header is overwritten here: the rest set in onRequest is untouched by anyone.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     void reply.header('cache-control', NO_CACHE)
-    return payload
+    done(null, payload)
   })
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, route: routeOf(request), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed')
+  app.addHook('onResponse', (request, reply, done) => {
+    // The line's fields (the route pattern above all) are only gathered when it is written.
+    if (logsInfo(request.log)) {
+      request.log.info({ method: request.method, route: routeOf(request), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed')
+    }
+    done()
   })
 }

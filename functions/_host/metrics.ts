@@ -117,12 +117,20 @@ export const metricsPlugin = fp(async (app: FastifyInstance, options: MetricsOpt
     }
   })
 
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = { method: request.method, route: routeOf(request), status_code: String(reply.statusCode) }
-    requests.inc(labels)
-    duration.observe(labels, reply.elapsedTime / 1000)
-    const outcome = SECRET_OUTCOMES[`${labels.method} ${labels.route} ${labels.status_code}`]
-    if (outcome !== undefined) secrets[outcome].inc()
+  // Each method, route pattern and status's labels are made once (a callback hook, not an async
+  // one, for the same reason: this runs for every response).
+  const series = new Map<string, { labels: Record<'method' | 'route' | 'status_code', string>, outcome: keyof typeof secrets | undefined }>()
+  app.addHook('onResponse', (request, reply, done) => {
+    const key = `${request.method} ${routeOf(request)} ${reply.statusCode}`
+    let known = series.get(key)
+    if (known === undefined) {
+      known = { labels: { method: request.method, route: routeOf(request), status_code: String(reply.statusCode) }, outcome: SECRET_OUTCOMES[key] }
+      series.set(key, known)
+    }
+    requests.inc(known.labels)
+    duration.observe(known.labels, reply.elapsedTime / 1000)
+    if (known.outcome !== undefined) secrets[known.outcome].inc()
+    done()
   })
 
   const expected = options.token === undefined ? undefined : digest(options.token)

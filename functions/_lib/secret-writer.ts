@@ -68,18 +68,19 @@ export async function insertSecret (sql: Sql, s: NewSecret): Promise<Map<string,
 }
 
 // One or more creates: the rows travel as parallel text arrays, one per column, so that every
-// batch size is the same statement, prepared once. Bytes go as hex, which is how postgres.js sends a
-// bytea parameter anyway; the casts are in SQL because postgres.js serializes neither boolean
-// nor Buffer arrays.
+// batch size is the same statement, prepared once. The ciphertext goes as base64, not hex (how
+// postgres.js sends a bytea parameter): its text is copied three times on the way out (the
+// string, the array literal, the message), and hex doubled each copy (docs/benchmarks.md, "After
+// run 9"). The casts are in SQL because postgres.js serializes neither boolean nor Buffer arrays.
 async function insertSecrets (sql: Sql, batch: readonly NewSecret[]): Promise<Map<string, Date>> {
   const rows = await sql<Array<{ id: Buffer, expires_at: Date }>>`
     with input as (
-      select decode(id, 'hex') as id, ref, decode(ciphertext, 'hex') as ciphertext, passphrase_hash,
+      select decode(id, 'hex') as id, ref, decode(ciphertext, 'base64') as ciphertext, passphrase_hash,
              gated::boolean as gated, ttl::integer as ttl, decode(receipt_id, 'hex') as receipt_id,
              client_ip::inet as client_ip, client_ip_hash, user_agent, request_id, details::jsonb as details
       from unnest(
         ${batch.map((s) => s.id.toString('hex'))}::text[], ${batch.map((s) => s.ref)}::text[],
-        ${batch.map((s) => s.ciphertext.toString('hex'))}::text[], ${batch.map((s) => s.passphraseHash)}::text[],
+        ${batch.map((s) => s.ciphertext.toString('base64'))}::text[], ${batch.map((s) => s.passphraseHash)}::text[],
         ${batch.map((s) => String(s.revealRequiresPassphrase))}::text[], ${batch.map((s) => String(s.ttlSeconds))}::text[],
         ${batch.map((s) => s.receiptId.toString('hex'))}::text[], ${batch.map((s) => s.clientIp)}::text[],
         ${batch.map((s) => s.clientIpHash)}::text[], ${batch.map((s) => s.userAgent)}::text[],

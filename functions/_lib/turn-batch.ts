@@ -88,7 +88,8 @@ export function turnBatch<Item, Result> (options: TurnBatchOptions<Item, Result>
     if (batch.length > 0) void settle(batch)
   }
 
-  return async (item) => await new Promise<Result | undefined>((resolve, reject) => {
+  // The promise itself, not an async wrapper around it: one promise per item, not two.
+  return (item) => new Promise<Result | undefined>((resolve, reject) => {
     if (waiting.length === 0) setImmediate(flush)
     waiting.push({ item, key: key(item), resolve, reject })
   })
