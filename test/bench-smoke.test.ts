@@ -80,21 +80,27 @@ test('the allocation summary divides sampled bytes by requests and charges Node\
     ({ callFrame: { functionName, url, lineNumber: 0 }, selfSize, children })
   const root = '/srv/burnlink'
   // handler (project) → query (postgres.js) → Buffer.from (node:) allocates 600 B; the handler 300 B
-  // itself; an HTTP parser callback with no project frame 100 B.
+  // itself; an HTTP parser callback with no project frame 100 B; a hook's done() 100 B in Fastify.
   const profile = (scale: number): HeapProfile => ({
     head: frame('(root)', '', 0, [
       frame('handler', `file://${root}/functions/read-secret.ts`, 300 * scale, [
         frame('query', `file://${root}/node_modules/postgres/src/connection.js`, 0, [frame('from', 'node:buffer', 600 * scale)])
       ]),
-      frame('parserOnIncoming', 'node:_http_server', 100 * scale)
+      frame('parserOnIncoming', 'node:_http_server', 100 * scale),
+      // a callback hook whose done() sends the reply: Fastify then Node allocate 100 B
+      frame('onSend', `file://${root}/functions/_host/database-gate.ts`, 0, [
+        frame('onSendEnd', `file://${root}/node_modules/fastify/lib/reply.js`, 0, [frame('processHeader', 'node:_http_outgoing', 100 * scale)])
+      ])
     ])
   })
   const summary = summarizeWindows('reveal', 1000, [{ requests: 10, profile: profile(1) }, { requests: 10, profile: profile(3) }])
-  assert.deepEqual(summary.bytesPerRequest, { median: 200, min: 100, max: 300 })
+  assert.deepEqual(summary.bytesPerRequest, { median: 220, min: 110, max: 330 })
   assert.deepEqual(summary.requests, [10, 10])
-  assert.deepEqual(summary.byPackage.map((s) => [s.name, s.share]), [['postgres', 0.6], ['functions/read-secret.ts', 0.3], ['(no JavaScript caller)', 0.1]])
-  assert.deepEqual(summary.byProjectFrame.map((s) => [s.name, s.share]), [['functions/read-secret.ts: handler', 0.9], ['(none)', 0.1]])
-  assert.deepEqual(summary.byFunction[0], { name: 'from', where: 'node:buffer:1', share: 0.6 })
+  assert.deepEqual(summary.byPackage.map((s) => [s.name, s.share]), [['postgres', 0.545], ['functions/read-secret.ts', 0.273], ['(no JavaScript caller)', 0.0909], ['fastify', 0.0909]])
+  assert.deepEqual(summary.byProjectFrame.map((s) => [s.name, s.share]), [
+    ['functions/read-secret.ts: handler', 0.818], ['(none)', 0.0909], ['functions/_host/database-gate.ts: onSend → fastify', 0.0909]
+  ])
+  assert.deepEqual(summary.byFunction[0], { name: 'from', where: 'node:buffer:1', share: 0.545 })
 })
 
 test('latency targets read medians over rounds: fixed-rate p99 beside the bare route at the same rate, passphrase interference', () => {

@@ -100,7 +100,11 @@ export function summarizeWindows (workload: string, rate: number, windows: Reado
   const walk = (node: HeapProfileNode, nearest: string, project: string): void => {
     const { url, functionName, lineNumber } = node.callFrame
     const own = url !== '' && !url.startsWith('node:') ? url : nearest
-    const inProject = url.includes('/functions/') && !url.includes('/node_modules/') ? `${shortUrl(url)}: ${functionName === '' ? '(anonymous)' : functionName}` : project
+    const inProject = url.includes('/functions/') && !url.includes('/node_modules/')
+      ? `${shortUrl(url)}: ${functionName === '' ? '(anonymous)' : functionName}`
+      // A callback hook's done() runs Fastify's next steps (sending the reply) inside the hook:
+      // say so, or the hook is charged with the whole response as if it were its own work.
+      : project !== '(none)' && url.includes('/node_modules/fastify/') && !project.endsWith(' → fastify') ? `${project} → fastify` : project
     if (node.selfSize > 0) {
       total += node.selfSize
       const pkg = own === '' ? '(no JavaScript caller)' : packageOf(own, '')
