@@ -101,6 +101,12 @@ test('the allocation summary divides sampled bytes by requests and charges Node\
     ['functions/read-secret.ts: handler', 0.818], ['(none)', 0.0909], ['functions/_host/database-gate.ts: onSend → fastify', 0.0909]
   ])
   assert.deepEqual(summary.byFunction[0], { name: 'from', where: 'node:buffer:1', share: 0.545 })
+  // The report says which count it shows: all that was allocated, or only what survived scavenges.
+  const allocated = renderMarkdown(selectedPhasesRun('allocation', { allocation: [summary] }))
+  const survivors = renderMarkdown(selectedPhasesRun('allocation', { allocation: [{ ...summary, survivorsOnly: true }] }))
+  assert.match(allocated, /heap allocated per reveal at 1,000\/s .*objects already collected included/)
+  assert.match(survivors, /heap per reveal at 1,000\/s that survived scavenges into the old generation/)
+  assert.doesNotMatch(survivors, /objects already collected included/)
 })
 
 test('latency targets read medians over rounds: fixed-rate p99 beside the bare route at the same rate, passphrase interference', () => {

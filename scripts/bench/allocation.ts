@@ -23,12 +23,14 @@ export interface HeapProfile { head: HeapProfileNode }
 export const ALLOCATION_WORKLOADS = ['reveal', 'create'] as const
 
 export async function measureAllocation (options: BenchOptions, env: Record<string, string>, log: (line: string) => void): Promise<AllocationResult[]> {
+  // BENCH_HEAP_SURVIVORS=1: only what survived scavenges (heap-sampler.ts), labelled as such.
+  const survivorsOnly = process.env.BENCH_HEAP_SURVIVORS === '1'
   const dir = resolve(options.outDir, 'allocation')
   mkdirSync(dir, { recursive: true })
   const results: AllocationResult[] = []
   for (const workload of ALLOCATION_WORKLOADS) {
     const file = join(dir, `${workload}.heapprofile`)
-    const subject = await startSubject({ endpoint: SHARED_POSTGRES, env: { ...env, BENCH_HEAP_PROFILE: file, BENCH_HEAP_SURVIVORS: process.env.BENCH_HEAP_SURVIVORS ?? '' }, nodeArgs: ['--import', SAMPLER], connections: options.connections })
+    const subject = await startSubject({ endpoint: SHARED_POSTGRES, env: { ...env, BENCH_HEAP_PROFILE: file, BENCH_HEAP_SURVIVORS: survivorsOnly ? '1' : '' }, nodeArgs: ['--import', SAMPLER], connections: options.connections })
     try {
       const windows: Array<{ requests: number, profile: HeapProfile }> = []
       for (let round = 1; round <= options.rounds; round++) {
@@ -38,7 +40,7 @@ export async function measureAllocation (options: BenchOptions, env: Record<stri
         const bytes = totalBytes(windows[windows.length - 1]?.profile.head)
         log(`  ${workload} at ${options.fixedRate}/s round ${round}: ${requests} requests, ${(bytes / 2 ** 20).toFixed(0)} MiB sampled, ${(bytes / requests / 1024).toFixed(1)} KiB per request`)
       }
-      results.push(summarizeWindows(workload, options.fixedRate, windows))
+      results.push({ ...summarizeWindows(workload, options.fixedRate, windows), ...(survivorsOnly ? { survivorsOnly } : {}) })
     } finally {
       await subject.stop()
     }

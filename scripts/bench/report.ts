@@ -221,7 +221,9 @@ export function renderMarkdown (r: BenchResults): string {
     lines.push('')
   }
   for (const a of r.allocation ?? []) {
-    lines.push(`### JavaScript heap allocated per ${a.workload} at ${fmt(a.rate)}/s (V8's sampling heap profiler, objects already collected included)`, '')
+    lines.push(a.survivorsOnly === true
+      ? `### JavaScript heap per ${a.workload} at ${fmt(a.rate)}/s that survived scavenges into the old generation (V8's sampling heap profiler, BENCH_HEAP_SURVIVORS=1)`
+      : `### JavaScript heap allocated per ${a.workload} at ${fmt(a.rate)}/s (V8's sampling heap profiler, objects already collected included)`, '')
     lines.push(`${fmt(a.bytesPerRequest.median / 1024, 1)} KiB per request (windows ${fmt(a.bytesPerRequest.min / 1024, 1)}–${fmt(a.bytesPerRequest.max / 1024, 1)}; ${a.requests.map((n) => fmt(n)).join(', ')} requests).`, '')
     lines.push('| % | nearest package or project file | | % | innermost Burnlink frame |', '|---|---|---|---|---|')
     for (let i = 0; i < Math.max(a.byPackage.length, a.byProjectFrame.length); i++) {

@@ -45,6 +45,8 @@ export interface AllocationResult {
   requests: number[]
   /** JavaScript heap allocated per request (V8's sampling estimate), over the windows. */
   bytesPerRequest: Spread
+  /** Set when only what survived scavenges was counted (BENCH_HEAP_SURVIVORS=1). */
+  survivorsOnly?: boolean
   byPackage: AllocationSpot[]
   byFunction: AllocationSpot[]
   /** By the innermost Burnlink frame on the stack. */
