@@ -4,7 +4,7 @@ import { seal } from './_lib/crypto.ts'
 import { SecretKeyMissingPassphrase, SecretTooLarge, SecretTtlOutOfRange } from './_lib/errors.ts'
 import type { HttpFunction } from './_lib/http-function.ts'
 import { bucketLength } from './_lib/padding.ts'
-import { derivePassphraseKey, hashPassphrase } from './_lib/passphrase.ts'
+import { hashPassphrase } from './_lib/passphrase.ts'
 import { perMinute } from './_lib/rate-limit.ts'
 import { commonErrors } from './_lib/schemas.ts'
 import { Passphrase, requireWellFormed } from './_lib/text.ts'
@@ -63,9 +63,10 @@ const createSecret: HttpFunction = {
 
         const token = newToken()
         const receipt = newToken()
-        const passphraseHash = body.passphrase === undefined ? null : await hashPassphrase(hashPool, body.passphrase)
-        const gate = gated && body.passphrase !== undefined ? await derivePassphraseKey(hashPool, body.passphrase) : undefined
-        const ciphertext = seal(body.secret, token, keys, gate)
+        // One Argon2id run gives both the stored check and, for a gated secret, the key share.
+        const hashed = body.passphrase === undefined ? undefined : await hashPassphrase(hashPool, body.passphrase)
+        const passphraseHash = hashed?.encoded ?? null
+        const ciphertext = seal(body.secret, token, keys, gated ? hashed?.key : undefined)
         const by = who(request)
         // The padded size, like the ciphertext's: an exact size would tell audit readers a password's length.
         const details = { ttl_seconds: ttl, passphrase: passphraseHash !== null, reveal_requires_passphrase: gated, size_bucket_bytes: bucketLength(size) }

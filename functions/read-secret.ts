@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { open, passphraseSalt } from './_lib/crypto.ts'
 import { SecretNotFound } from './_lib/errors.ts'
 import type { HttpFunction } from './_lib/http-function.ts'
-import { derivePassphraseKey } from './_lib/passphrase.ts'
+import { deriveLegacyPassphraseKey } from './_lib/passphrase.ts'
 import { guardPassphrase } from './_lib/passphrase-guard.ts'
 import { perMinute } from './_lib/rate-limit.ts'
 import { requestPassphrase } from './_lib/request-passphrase.ts'
@@ -55,7 +55,9 @@ const readSecret: HttpFunction = {
         const sealed = await take({ id: token.id, by, gatedHash: guarded.passphrase_hash })
         if (sealed === undefined) throw new SecretNotFound()
         const salt = passphraseSalt(sealed)
-        const gate = salt === undefined ? undefined : await derivePassphraseKey(hashPool, passphrase, salt)
+        // The check's own Argon2id run gave the key share, except for a hash stored before that
+        // format (passphrase.ts), whose share is a second run under the ciphertext's salt.
+        const gate = salt === undefined ? undefined : guarded.passphraseKey ?? await deriveLegacyPassphraseKey(hashPool, passphrase, salt)
         return { secret: open(sealed, token, keys, gate?.key) }
       }
     })

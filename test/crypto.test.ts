@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
+import { hash } from '@node-rs/argon2'
 import { randomBytes as blockRandomBytes } from '../functions/_lib/random.ts'
 import { DecryptionError, keyring, masterKey, open, passphraseSalt, seal } from '../functions/_lib/crypto.ts'
 import { bucketLength } from '../functions/_lib/padding.ts'
-import { derivePassphraseKey, HashPool } from '../functions/_lib/passphrase.ts'
+import { checkPassphrase, deriveLegacyPassphraseKey, hashPassphrase, HashPool } from '../functions/_lib/passphrase.ts'
 import { newToken, parseToken } from '../functions/_lib/token.ts'
 
 const keys = keyring(masterKey(randomBytes(32)))
@@ -75,19 +76,51 @@ test('ciphertext length depends only on the size bucket, not on the exact length
   for (let n = 0; n < 5000; n += 37) assert.ok(bucketLength(n) > n && bucketLength(n) <= Math.max(256, n * 1.125 + 2))
 })
 
-test('a passphrase-gated ciphertext opens only with the passphrase key derived from its salt', async () => {
+test('a passphrase-gated ciphertext opens only with the key share that checking the right passphrase gives', async () => {
   const pool = new HashPool(1)
   const token = newToken()
-  const gate = await derivePassphraseKey(pool, 'correct horse')
-  const sealed = seal('gated', token, keys, gate)
-  const salt = passphraseSalt(sealed)
-  assert.deepEqual(salt, gate.salt)
+  const hashed = await hashPassphrase(pool, 'correct horse')
+  assert.equal(pool.completed, 1, 'one Argon2id run for the stored check and the key share')
+  assert.match(hashed.encoded, /^\$burnlink-argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
+  assert.ok(!hashed.encoded.includes(hashed.key.key.toString('base64').slice(0, 20)), 'the stored form does not hold the key share')
+  const sealed = seal('gated', token, keys, hashed.key)
+  assert.deepEqual(passphraseSalt(sealed), hashed.key.salt)
   assert.equal(passphraseSalt(seal('plain', token, keys)), undefined)
   assert.throws(() => open(sealed, token, keys), /needs its passphrase/)
-  const wrong = await derivePassphraseKey(pool, 'correct horsE', salt)
+
+  assert.deepEqual(await checkPassphrase(pool, hashed.encoded, 'correct horsE'), { ok: false })
+  const right = await checkPassphrase(pool, hashed.encoded, 'correct horse')
+  assert.equal(pool.completed, 3, 'one run per check')
+  assert.ok(right.ok && right.key !== undefined)
+  assert.equal(open(sealed, token, keys, right.key.key), 'gated')
+  // A second passphrase's hash of the same text differs (its own salt), and so does its key share.
+  const again = await hashPassphrase(pool, 'correct horse')
+  assert.notEqual(again.encoded, hashed.encoded)
+  assert.throws(() => open(sealed, token, keys, again.key.key), DecryptionError)
+})
+
+test('a passphrase stored in the older form (a PHC hash, the key share a second run) is still checked and opens its secret', async () => {
+  const pool = new HashPool(1)
+  const token = newToken()
+  const encoded = await hash('correct horse', { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 })
+  const share = await deriveLegacyPassphraseKey(pool, 'correct horse', randomBytes(16))
+  const sealed = seal('gated before', token, keys, share)
+  assert.deepEqual(await checkPassphrase(pool, encoded, 'correct horsE'), { ok: false })
+  assert.deepEqual(await checkPassphrase(pool, encoded, 'correct horse'), { ok: true, key: undefined }, 'no key share from a PHC check')
+  const salt = passphraseSalt(sealed)
+  assert.ok(salt !== undefined)
+  const derived = await deriveLegacyPassphraseKey(pool, 'correct horse', salt)
+  assert.equal(open(sealed, token, keys, derived.key), 'gated before')
+  const wrong = await deriveLegacyPassphraseKey(pool, 'correct horsE', salt)
   assert.throws(() => open(sealed, token, keys, wrong.key), DecryptionError)
-  const right = await derivePassphraseKey(pool, 'correct horse', salt)
-  assert.equal(open(sealed, token, keys, right.key), 'gated')
+})
+
+test('a stored passphrase hash that is neither form is an error, never a match', async () => {
+  const pool = new HashPool(1)
+  const { encoded } = await hashPassphrase(pool, 'correct horse')
+  for (const broken of [encoded.slice(0, -1), encoded.replace('burnlink-argon2id', 'argon2i'), encoded.replace('v=19', 'v=16'), '']) {
+    await assert.rejects(checkPassphrase(pool, broken, 'correct horse'), /unrecognised passphrase hash/, broken)
+  }
 })
 
 test('random bytes from the block never repeat, across refills, and are the caller\'s own', () => {

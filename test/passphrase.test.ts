@@ -1,8 +1,11 @@
 // Every passphrase combination for GET and DELETE: set / unset / gated × missing / empty / wrong / right.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { open } from '../functions/_lib/crypto.ts'
+import { hash } from '@node-rs/argon2'
+import { open, seal } from '../functions/_lib/crypto.ts'
 import { loadKeys } from '../functions/_lib/master-key.ts'
+import { deriveLegacyPassphraseKey, HashPool } from '../functions/_lib/passphrase.ts'
 import { parseToken } from '../functions/_lib/token.ts'
 import { auditRows, createSecret, startTestApp } from './helper.ts'
 
@@ -77,4 +80,65 @@ test('reveal_requires_passphrase without a passphrase is refused', async (t) => 
   const res = await app.inject({ method: 'POST', url: '/secret', payload: { secret: 'x', reveal_requires_passphrase: true } })
   assert.equal(res.statusCode, 400)
   assert.match(res.json().message, /needs a passphrase/)
+})
+
+/** burnlink_passphrase_hashes_total from /metrics: the Argon2id runs this process has finished. */
+async function hashesRun (app: Awaited<ReturnType<typeof startTestApp>>['app']): Promise<number> {
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
+  const line = text.split('\n').find((l) => l.startsWith('burnlink_passphrase_hashes_total '))
+  assert.ok(line !== undefined, 'the metric is exported')
+  return Number(line.split(' ')[1])
+}
+
+test('one Argon2id run per passphrase set or checked: a gated secret costs one to create and one to reveal', async (t) => {
+  const { app } = await startTestApp(t)
+  assert.equal(await hashesRun(app), 0)
+  const { secret_key: gated } = await createSecret(app, bodyFor('gated'))
+  assert.equal(await hashesRun(app), 1, 'create: the stored check and the key share from one run')
+  assert.equal((await app.inject({ method: 'GET', url: `/secret/${gated}`, headers: headerFor('right') })).json().secret, 'secret-gated')
+  assert.equal(await hashesRun(app), 2, 'reveal: the check gives the key share')
+  const { secret_key: plain } = await createSecret(app, bodyFor('passphrase'))
+  assert.equal((await app.inject({ method: 'DELETE', url: `/secret/${plain}`, headers: headerFor('right') })).statusCode, 200)
+  assert.equal(await hashesRun(app), 4, 'a passphrase for DELETE only: one run to set, one to check')
+})
+
+test('a gated secret stored in the older form (PHC hash, key share from a second run) still reveals with its passphrase only', async (t) => {
+  const { app, config } = await startTestApp(t)
+  const keys = loadKeys(config).keys
+  const pool = new HashPool(1)
+  const olderForm = async (secret: string): Promise<string> => {
+    const { secret_key: key } = await createSecret(app, { secret: 'placeholder', passphrase: PASS, reveal_requires_passphrase: true })
+    const token = parseToken(key)
+    assert.ok(token)
+    const share = await deriveLegacyPassphraseKey(pool, PASS, randomBytes(16))
+    const phc = await hash(PASS, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 })
+    const updated = await app.sql`update secret set passphrase_hash = ${phc}, ciphertext = ${seal(secret, token, keys, share)} where id = ${token.id}`
+    assert.equal(updated.count, 1)
+    return key
+  }
+  const key = await olderForm('stored before')
+  assert.equal((await app.inject({ method: 'GET', url: `/secret/${key}`, headers: headerFor('wrong') })).statusCode, 403)
+  const before = await hashesRun(app)
+  const res = await app.inject({ method: 'GET', url: `/secret/${key}`, headers: headerFor('right') })
+  assert.equal(res.statusCode, 200, res.body)
+  assert.equal(res.json().secret, 'stored before')
+  assert.equal(await hashesRun(app), before + 2, 'the older form: a check, then the key share')
+  const other = await olderForm('deleted unread')
+  assert.equal((await app.inject({ method: 'DELETE', url: `/secret/${other}`, headers: headerFor('right') })).statusCode, 200)
+})
+
+test('the hash pool counts runs waiting for a slot and runs finished, failed ones too', async () => {
+  const pool = new HashPool(1, 2)
+  let release = (): void => {}
+  const held = new Promise<void>((resolve) => { release = resolve })
+  const runs = [pool.run(async () => { await held }), pool.run(async () => {}), pool.run(async () => { throw new Error('argon2 failed') })]
+  await Promise.resolve()
+  assert.equal(pool.waiting, 2)
+  assert.equal(pool.completed, 0)
+  await assert.rejects(pool.run(async () => {}), /busy/i, 'beyond the queue: 503')
+  release()
+  const settled = await Promise.allSettled(runs)
+  assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'rejected'])
+  assert.equal(pool.waiting, 0)
+  assert.equal(pool.completed, 3)
 })

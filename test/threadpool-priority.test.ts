@@ -38,5 +38,5 @@ test('the threadpool that hashes passphrases runs at a lower priority than the e
   assert.deepEqual(statOf('MainThread', 19), [0], 'the event loop keeps its nice value')
   assert.deepEqual(statOf('MainThread', 41), [SCHED_OTHER], 'and its policy')
   // And it is the pool Argon2id uses: a hash still completes there.
-  assert.match(await hashPassphrase(new HashPool(1), 'correct horse'), /^\$argon2id\$/)
+  assert.match((await hashPassphrase(new HashPool(1), 'correct horse')).encoded, /^\$burnlink-argon2id\$/)
 })

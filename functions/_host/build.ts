@@ -73,7 +73,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
 
   const deps = { config, keys, hashPool: new HashPool(config.passphraseHashConcurrency), who: auditor(config.audit.ipMode, keys.current.bytes) }
   await app.register(databasePlugin, { config, applicationName: options.applicationName ?? 'burnlink' })
-  await app.register(metricsPlugin, { token: config.metrics.token, poolSize: config.database.poolSize })
+  await app.register(metricsPlugin, { token: config.metrics.token, poolSize: config.database.poolSize, hashPool: deps.hashPool })
   await registerDocs(app, await openApiDocument(ALL_FUNCTIONS, deps))
   // Per-route limits (each function's config.rateLimit), per client IP, in this process's memory.
   await app.register(rateLimit, {

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { routeOf } from '../_lib/log.ts'
+import type { HashPool } from '../_lib/passphrase.ts'
 import { ErrorReply } from '../_lib/schemas.ts'
 import type { PurgeResult } from '../purge-expired.ts'
 
@@ -25,6 +26,8 @@ export interface MetricsOptions {
   /** When set, scrapers must send it as a bearer token (METRICS_TOKEN). */
   token?: string | undefined
   poolSize: number
+  /** The process's Argon2id pool, whose runs and queue are read at scrape time. */
+  hashPool: HashPool
 }
 
 // Below this many rows (by the planner's estimate) an exact count(*) costs well under a
@@ -60,6 +63,25 @@ export const metricsPlugin = fp(async (app: FastifyInstance, options: MetricsOpt
   }
   const expired = new Counter({ name: 'burnlink_secrets_expired_total', help: 'Expired secrets removed by the purge job in this process', registers: [registry] })
   const lastPurge = new Gauge({ name: 'burnlink_purge_last_run_timestamp_seconds', help: 'When the purge job last finished in this process (Unix time)', registers: [registry] })
+
+  const hashPool = options.hashPool
+  let hashesCounted = 0
+  // Read from the pool at scrape time: the hashing code stays free of metrics code.
+  registry.registerMetric(new Counter({
+    name: 'burnlink_passphrase_hashes_total',
+    help: 'Argon2id runs finished by this process (one per passphrase set or checked)',
+    registers: [],
+    collect () {
+      this.inc(hashPool.completed - hashesCounted)
+      hashesCounted = hashPool.completed
+    }
+  }))
+  registry.registerMetric(new Gauge({
+    name: 'burnlink_passphrase_hashes_waiting',
+    help: 'Argon2id runs waiting for a free slot (PASSPHRASE_HASH_CONCURRENCY) in this process now',
+    registers: [],
+    collect () { this.set(hashPool.waiting) }
+  }))
 
   const sql = app.sql
   new Gauge({ name: 'burnlink_database_pool_max', help: 'Connections this process may open (POSTGRES_POOL_SIZE)', registers: [registry] }).set(options.poolSize)

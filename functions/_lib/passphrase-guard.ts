@@ -3,12 +3,19 @@ import type { AuditContext } from './audit.ts'
 import type { Config } from './config.ts'
 import type { Sql } from './db.ts'
 import { PassphraseLocked, PassphraseRequired, PassphraseWrong, SecretNotFound } from './errors.ts'
-import { verifyPassphrase, type HashPool } from './passphrase.ts'
+import type { PassphraseKey } from './crypto.ts'
+import { checkPassphrase, type HashPool } from './passphrase.ts'
 import type { Token } from './token.ts'
 
 export interface GuardedSecret {
   passphrase_hash: string | null
   reveal_requires_passphrase: boolean
+}
+
+/** A secret the request may act on; a passphrase that was checked brings its data-key share. */
+export interface GrantedSecret extends GuardedSecret {
+  /** Undefined without a passphrase, and for hashes stored before the one-run format (passphrase.ts). */
+  passphraseKey: PassphraseKey | undefined
 }
 
 export interface GuardOptions {
@@ -24,7 +31,7 @@ export interface GuardOptions {
  * finds the secret, before any Argon2 work, so a locked-out guesser costs one indexed lookup.
  * Denials never touch the secret itself: a wrong passphrase never burns it.
  */
-export async function guardPassphrase (options: GuardOptions, token: Token, who: AuditContext, passphrase: string | undefined): Promise<GuardedSecret> {
+export async function guardPassphrase (options: GuardOptions, token: Token, who: AuditContext, passphrase: string | undefined): Promise<GrantedSecret> {
   const { sql, hashPool, limits, action } = options
   const [row] = await sql<Array<GuardedSecret & { locked_seconds: number | null }>>`
     select
@@ -39,7 +46,8 @@ export async function guardPassphrase (options: GuardOptions, token: Token, who:
     where s.id = ${token.id}
       and s.expires_at > now()`
   if (row === undefined) throw new SecretNotFound()
-  if (row.passphrase_hash === null) return row
+  const granted = { passphrase_hash: row.passphrase_hash, reveal_requires_passphrase: row.reveal_requires_passphrase }
+  if (row.passphrase_hash === null) return { ...granted, passphraseKey: undefined }
   if (row.locked_seconds !== null) {
     await recordDenial(sql, action, token, who, 'throttled')
     throw new PassphraseLocked(Math.max(1, row.locked_seconds))
@@ -48,11 +56,12 @@ export async function guardPassphrase (options: GuardOptions, token: Token, who:
     await recordDenial(sql, action, token, who, 'missing')
     throw new PassphraseRequired()
   }
-  if (!(await verifyPassphrase(hashPool, row.passphrase_hash, passphrase))) {
+  const check = await checkPassphrase(hashPool, row.passphrase_hash, passphrase)
+  if (!check.ok) {
     await recordFailure(sql, limits, action, token, who)
     throw new PassphraseWrong()
   }
-  return row
+  return { ...granted, passphraseKey: check.key }
 }
 
 async function recordDenial (sql: Sql, action: GuardOptions['action'], token: Token, who: AuditContext, reason: string): Promise<void> {

@@ -1,12 +1,13 @@
-// Argon2id hashing of passphrases on the libuv threadpool, with bounded concurrency.
-import { randomBytes } from 'node:crypto'
-import { hash, hashRaw, verify } from '@node-rs/argon2'
+// Argon2id on the libuv threadpool, with bounded concurrency: one run per passphrase set or checked.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { hashRaw, verify } from '@node-rs/argon2'
 import { PASSPHRASE_SALT_BYTES, type PassphraseKey } from './crypto.ts'
 import { ServiceBusy } from './errors.ts'
 
-// OWASP's Argon2id recommendation: 19 MiB, 2 passes, 1 lane (~5 ms per hash here).
+// OWASP's Argon2id recommendation: 19 MiB, 2 passes, 1 lane (5–25 ms of one core per run, by machine).
+const COST = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
 // algorithm 2 is Argon2id (a const enum in the typings, which type stripping cannot import).
-const OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+const ARGON2ID = 2
 
 /**
  * A counting semaphore. Hashes beyond `limit` wait; beyond `limit + queue` the request is
@@ -14,6 +15,7 @@ const OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 
  */
 export class HashPool {
   #running = 0
+  #completed = 0
   readonly #waiting: Array<() => void> = []
   readonly limit: number
   readonly queue: number
@@ -21,6 +23,16 @@ export class HashPool {
   constructor (limit: number, queue = 256) {
     this.limit = limit
     this.queue = queue
+  }
+
+  /** Argon2id runs finished (or failed) in this pool since it was made. */
+  get completed (): number {
+    return this.#completed
+  }
+
+  /** Runs waiting for a free slot now. */
+  get waiting (): number {
+    return this.#waiting.length
   }
 
   async run<T> (work: () => Promise<T>): Promise<T> {
@@ -33,6 +45,7 @@ export class HashPool {
     try {
       return await work()
     } finally {
+      this.#completed++
       const next = this.#waiting.shift()
       if (next === undefined) this.#running--
       else next()
@@ -40,20 +53,80 @@ export class HashPool {
   }
 }
 
-export async function hashPassphrase (pool: HashPool, passphrase: string): Promise<string> {
-  return await pool.run(async () => await hash(passphrase, OPTIONS))
+/**
+ * What is stored for a passphrase: `$burnlink-argon2id$v=19$m=…,t=…,p=…$<salt>$<verifier>`
+ * (unpadded base64). One Argon2id run of the passphrase under the salt gives 32 bytes; two HMACs
+ * of them under different labels give the verifier (stored) and, for a gated secret, the
+ * passphrase's share of the data key (never stored). The verifier does not yield the key share:
+ * from a dump, both cost the same Argon2id run per guessed passphrase. Before this format, the
+ * check and the key share were two runs under two salts; their rows (a standard PHC
+ * `$argon2id$…` string) are still checked and opened as before (ADR 14).
+ */
+const FORMAT = 'burnlink-argon2id'
+const VERIFIER_LABEL = 'burnlink.passphrase.verifier.v1'
+const KEY_LABEL = 'burnlink.passphrase.data-key.v1'
+
+/** A new passphrase's stored form and its data-key share, from one Argon2id run. */
+export interface HashedPassphrase {
+  readonly encoded: string
+  readonly key: PassphraseKey
 }
 
-/** Constant-time comparison happens inside argon2's verify. */
-export async function verifyPassphrase (pool: HashPool, encoded: string, passphrase: string): Promise<boolean> {
-  return await pool.run(async () => await verify(encoded, passphrase))
+/** The result of checking a passphrase: its data-key share when the stored form yields one. */
+export type PassphraseCheck = { readonly ok: false } | { readonly ok: true, readonly key: PassphraseKey | undefined }
+
+interface Cost { memoryCost: number, timeCost: number, parallelism: number }
+
+export async function hashPassphrase (pool: HashPool, passphrase: string): Promise<HashedPassphrase> {
+  const salt = randomBytes(PASSPHRASE_SALT_BYTES)
+  const root = await argon2idRaw(pool, passphrase, salt, COST)
+  const encoded = `$${FORMAT}$v=19$m=${COST.memoryCost},t=${COST.timeCost},p=${COST.parallelism}$${unpadded(salt)}$${unpadded(label(root, VERIFIER_LABEL))}`
+  return { encoded, key: { salt, key: label(root, KEY_LABEL) } }
+}
+
+/** Constant-time comparison: of the verifier here, inside argon2's verify for the older form. */
+export async function checkPassphrase (pool: HashPool, encoded: string, passphrase: string): Promise<PassphraseCheck> {
+  if (encoded.startsWith('$argon2id$')) {
+    const ok = await pool.run(async () => await verify(encoded, passphrase))
+    return ok ? { ok, key: undefined } : { ok }
+  }
+  const stored = parse(encoded)
+  const root = await argon2idRaw(pool, passphrase, stored.salt, stored.cost)
+  const verifier = label(root, VERIFIER_LABEL)
+  if (verifier.length !== stored.verifier.length || !timingSafeEqual(verifier, stored.verifier)) return { ok: false }
+  return { ok: true, key: { salt: stored.salt, key: label(root, KEY_LABEL) } }
 }
 
 /**
- * The passphrase's share of a gated secret's data key: Argon2id raw output under its own salt
- * (not the verification hash's), so the stored hash does not yield it.
+ * The data-key share of a gated secret stored before the one-run format: Argon2id's own output
+ * under the salt in the ciphertext's header (a second run, separate from the check).
  */
-export async function derivePassphraseKey (pool: HashPool, passphrase: string, salt: Buffer = randomBytes(PASSPHRASE_SALT_BYTES)): Promise<PassphraseKey> {
-  const key = await pool.run(async () => await hashRaw(passphrase, { ...OPTIONS, salt, outputLen: 32 }))
+export async function deriveLegacyPassphraseKey (pool: HashPool, passphrase: string, salt: Buffer): Promise<PassphraseKey> {
+  const key = await argon2idRaw(pool, passphrase, salt, COST)
   return { salt, key }
+}
+
+async function argon2idRaw (pool: HashPool, passphrase: string, salt: Buffer, cost: Cost): Promise<Buffer> {
+  return await pool.run(async () => await hashRaw(passphrase, { algorithm: ARGON2ID, ...cost, salt, outputLen: 32 }))
+}
+
+function label (root: Buffer, name: string): Buffer {
+  return createHmac('sha256', root).update(name).digest()
+}
+
+function unpadded (bytes: Buffer): string {
+  return bytes.toString('base64').replace(/=+$/, '')
+}
+
+const ENCODED = /^\$burnlink-argon2id\$v=19\$m=(\d{1,7}),t=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{22})\$([A-Za-z0-9+/]{43})$/
+
+function parse (encoded: string): { cost: Cost, salt: Buffer, verifier: Buffer } {
+  const match = ENCODED.exec(encoded)
+  if (match === null) throw new Error('unrecognised passphrase hash')
+  const [, m = '', t = '', p = '', salt = '', verifier = ''] = match
+  return {
+    cost: { memoryCost: Number(m), timeCost: Number(t), parallelism: Number(p) },
+    salt: Buffer.from(salt, 'base64'),
+    verifier: Buffer.from(verifier, 'base64')
+  }
 }

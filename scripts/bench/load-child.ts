@@ -5,7 +5,7 @@ import autocannon from 'autocannon'
 import { runPaced, type PacedRequest } from './paced.ts'
 import { summarizeLatency, type LatencySummary } from './stats.ts'
 
-export type WorkloadName = 'bare' | 'create' | 'create-passphrase' | 'reveal' | 'pairs' | 'delete' | 'mixed'
+export type WorkloadName = 'bare' | 'create' | 'create-passphrase' | 'reveal' | 'pairs' | 'gated-pairs' | 'delete' | 'mixed'
 
 export interface Phase { seconds?: number, amount?: number }
 
@@ -59,6 +59,16 @@ function requestsFor (spec: LoadSpec, nextKey: () => string, collect: ((key: str
       ? {}
       : { onResponse: (status: number, body: string) => { if (status === 201) collect((JSON.parse(body) as { secret_key: string }).secret_key) } })
   })
+  // Each connection reveals the key it just created: what a pair measures beyond one request.
+  const pair = (first: Request, passphrase?: string): Request[] => [
+    {
+      ...first,
+      onResponse: (status: number, body: string, context: object) => {
+        (context as Context).key = status === 201 ? (JSON.parse(body) as { secret_key: string }).secret_key : EXHAUSTED_KEY
+      }
+    },
+    { method: 'GET', path: '/secret/', ...(passphrase === undefined ? {} : { headers: { 'x-passphrase': passphrase } }), setupRequest: (req: Request, context: object) => ({ ...req, path: `/secret/${String((context as Context).key)}` }) }
+  ]
   const reveal = (): Request => ({ method: 'GET', path: '/secret/', setupRequest: (req: Request) => ({ ...req, path: `/secret/${nextKey()}` }) })
   const remove = (): Request => ({ method: 'DELETE', path: '/secret/', setupRequest: (req: Request) => ({ ...req, path: `/secret/${nextKey()}` }) })
   switch (spec.workload) {
@@ -67,15 +77,9 @@ function requestsFor (spec: LoadSpec, nextKey: () => string, collect: ((key: str
     case 'create-passphrase': return [create(true)]
     case 'reveal': return [reveal()]
     case 'delete': return [remove()]
-    case 'pairs': return [
-      {
-        ...create(false),
-        onResponse: (status: number, body: string, context: object) => {
-          (context as Context).key = status === 201 ? (JSON.parse(body) as { secret_key: string }).secret_key : EXHAUSTED_KEY
-        }
-      },
-      { method: 'GET', path: '/secret/', setupRequest: (req: Request, context: object) => ({ ...req, path: `/secret/${String((context as Context).key)}` }) }
-    ]
+    case 'pairs': return pair(create(false))
+    // Secrets that need their passphrase to be read: Argon2id on both sides of the pair.
+    case 'gated-pairs': return pair({ ...create(false), body: JSON.stringify({ secret: SECRET_1KIB, passphrase: PASSPHRASE, reveal_requires_passphrase: true }) }, PASSPHRASE)
     case 'mixed': {
       // 20 requests per cycle: 10 creates, 9 reveals, 1 delete (50/45/5), interleaved.
       const cycle: Request[] = []

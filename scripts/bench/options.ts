@@ -2,7 +2,7 @@
 
 export const PHASES = [
   'bare', 'ceiling', 'pgbench',
-  'create', 'create-passphrase', 'reveal', 'pairs', 'delete', 'mixed',
+  'create', 'create-passphrase', 'reveal', 'pairs', 'gated-pairs', 'delete', 'mixed',
   'fixed-rate', 'passphrase-interference', 'unix-socket', 'small-pool', 'two-processes', 'young-generation', 'heap-growing', 'heap-cap', 'profile', 'allocation', 'scale', 'purge', 'embedded', 'churn'
 ] as const
 export type PhaseName = typeof PHASES[number]

@@ -126,6 +126,7 @@ export function renderMarkdown (r: BenchResults): string {
   row('create with passphrase', r.workloads['create-passphrase'])
   row('reveal', r.workloads.reveal, b.sqlReveal)
   row('create→reveal pairs (requests)', r.workloads.pairs)
+  row('create→reveal pairs, passphrase required to reveal (requests)', r.workloads['gated-pairs'])
   row('delete', r.workloads.delete)
   row('mixed 50/45/5', r.workloads.mixed)
   row('baseline over the Unix socket: create SQL via postgres.js', r.unixSocketCeiling?.create)

@@ -4,7 +4,7 @@ import type { WorkloadName } from './load-child.ts'
 import { runLoad, summarize, type RoundResult, type WorkloadSummary } from './load.ts'
 import type { Subject } from './subject.ts'
 
-export const SATURATION_WORKLOADS = ['create', 'create-passphrase', 'reveal', 'pairs', 'delete', 'mixed'] as const
+export const SATURATION_WORKLOADS = ['create', 'create-passphrase', 'reveal', 'pairs', 'gated-pairs', 'delete', 'mixed'] as const
 
 export interface Timing { rounds: number, warmupSeconds: number, measureSeconds: number, connections: number }
 
