@@ -142,7 +142,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
 
 // Argon2id keeps a core busy for the whole hash: with every core hashing, the event loop and a
 // PostgreSQL on the same machine wait behind it (measured in docs/benchmarks.md).
-function defaultHashConcurrency (): number {
+/** PASSPHRASE_HASH_CONCURRENCY=0: one less than the CPUs, at least 1. */
+export function defaultHashConcurrency (): number {
   return Math.max(1, availableParallelism() - 1)
 }
 

@@ -5,7 +5,9 @@ import { PASSPHRASE_SALT_BYTES, type PassphraseKey } from './crypto.ts'
 import { ServiceBusy } from './errors.ts'
 
 // OWASP's Argon2id recommendation: 19 MiB, 2 passes, 1 lane (5–25 ms of one core per run, by machine).
-const COST = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+// memoryCost is in KiB: each run in flight holds that much, on top of the server's own memory.
+export const ARGON2ID_COST = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+const COST = ARGON2ID_COST
 // algorithm 2 is Argon2id (a const enum in the typings, which type stripping cannot import).
 const ARGON2ID = 2
 

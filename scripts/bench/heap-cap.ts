@@ -3,7 +3,6 @@
 // per request hold, the growth was lazy collection, not a leak.
 import { SHARED_POSTGRES } from './database.ts'
 import type { WorkloadSummary } from './load.ts'
-import { memoryMiB } from './proc.ts'
 import { startSubject } from './subject.ts'
 import { runWorkload, type Timing } from './workloads.ts'
 
@@ -19,7 +18,7 @@ export async function measureHeapCap (maxOldSpaceMiB: number, timing: Timing, en
       workloads[workload] = summary
       if (workload === 'create') rate = summary.okPerSecond.median
     }
-    return { maxOldSpaceMiB, workloads, peakRssMiB: memoryMiB(subject.server.pid)?.peak }
+    return { maxOldSpaceMiB, workloads, peakRssMiB: subject.peakRss.overall() }
   } finally {
     await subject.stop()
   }

@@ -110,6 +110,8 @@ export interface WorkloadSummary {
   serverSystemShare?: Spread
   dbCpuUs?: Spread
   clientCpuUs?: Spread
+  /** The server's peak RSS (VmHWM) over this workload's rounds alone, where it could be reset (PeakRss). */
+  serverPeakRssMiB?: number
   /** Every non-2xx status and error, summed over all rounds: zero is the target. */
   failures: number
   statuses: Record<string, number>

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { WorkloadSummary } from './load.ts'
 import type { BenchResults, ChurnResult, FixedRateResult, PassphraseInterference } from './results.ts'
 import { renderChart } from './chart.ts'
+import { HASHING_WORKLOADS } from './workloads.ts'
 import { fmt } from './format.ts'
 import { round3, spread, type Spread } from './stats.ts'
 
@@ -12,6 +13,10 @@ const range = (s: Spread | undefined, digits = 0): string => s === undefined ? '
 /** Milliseconds with the precision that means something: 0.84, 8.4, 84, 840. */
 const ms = (value: number | undefined): string => value === undefined || !Number.isFinite(value) ? '–' : fmt(value, value < 10 ? 2 : value < 100 ? 1 : 0)
 const msRange = (s: Spread | undefined): string => s === undefined ? '–' : `${ms(s.median)} (${ms(s.min)}–${ms(s.max)})`
+
+const MB_PER_MIB = 1.048576
+/** The rate of the p99 target restated after run 4. */
+const RESTATED_LATENCY_RATE = 200
 
 export interface Target { name: string, target: string, measured: string, met: boolean | undefined }
 
@@ -59,6 +64,18 @@ export function evaluateTargets (r: BenchResults): Target[] {
     const context = (floor === undefined ? '' : `; one request at a time: p99 ${ms(floor)} ms`) + (bare === undefined ? '' : `; the bare route at this rate: p99 ${ms(bare.p99Ms)} ms`)
     targets.push({ name: `${fixed.workload} p99 at ${fixed.rate} req/s (even schedule)`, target: '≤ 10 ms', measured: `${ms(fixed.p99Ms)} ms${p99Range(fixed)} (p50 ${ms(fixed.p50Ms)} ms), ${fixed.failures} errors${context}`, met: fixed.p99Ms <= 10 && fixed.failures === 0 })
   }
+  // Restated after run 4 (docs/benchmarks.md, "After run 4"): 1,000/s is most of a 2-core VM, so
+  // the tail is judged where the cores are at most a third busy, against the bare route's there.
+  for (const fixed of (r.fixedRate ?? []).filter((f) => f.rate === RESTATED_LATENCY_RATE)) {
+    const bare = bareAtRate(r, fixed)
+    const x = ratio(fixed.p99Ms, bare?.p99Ms)
+    targets.push({
+      name: `${fixed.workload} p99 at ${fixed.rate} req/s vs the bare route's at that rate (restated after run 4)`,
+      target: '≤ 3×',
+      measured: x === undefined ? 'not measured' : `${fmt(x, 1)}× (${ms(fixed.p99Ms)} ms${p99Range(fixed)} vs ${ms(bare?.p99Ms)} ms), ${fixed.failures} errors`,
+      met: x === undefined ? undefined : x <= 3 && fixed.failures === 0
+    })
+  }
   const levels = r.scale?.levels ?? []
   const largest = levels[levels.length - 1]
   if (largest !== undefined) {
@@ -74,9 +91,11 @@ export function evaluateTargets (r: BenchResults): Target[] {
     targets.push({ name: 'reveal p99 beside saturating passphrase creates vs alone', target: '≤ 2×', measured: interferenceSummary(pi), met: Number.isFinite(pi.p99Ratio) ? pi.p99Ratio <= 2 : undefined })
   }
   if (r.serverPeakRssMiB !== undefined) {
-    const mb = r.serverPeakRssMiB * 1.048576
+    const mb = r.serverPeakRssMiB * MB_PER_MIB
     targets.push({ name: 'server peak RSS under load (VmHWM)', target: '≤ 150 MB', measured: `${fmt(mb)} MB`, met: mb <= 150 })
   }
+  const memory = restatedMemoryTarget(r)
+  if (memory !== undefined) targets.push(memory)
   if (r.churn !== undefined) {
     const c = r.churn
     const [middle, last] = churnThirds(c)
@@ -84,6 +103,34 @@ export function evaluateTargets (r: BenchResults): Target[] {
     targets.push({ name: 'pg-boss share of database statements (during churn)', target: '≤ 1 %', measured: `${fmt(c.statements.share * 100, 3)} % (${fmt(c.statements.pgboss)} of ${fmt(c.statements.total)}; ${c.statements.pgbossPerMinute}/min)`, met: c.statements.share <= 0.01 })
   }
   return targets
+}
+
+/**
+ * The memory target of record: 200 MB (restated after run 4) for the server's own memory, plus
+ * Argon2id's working memory for each run the server may have in flight (PASSPHRASE_HASH_CONCURRENCY;
+ * after run 10): that memory is the passphrase hashing's security parameter, held only while a run
+ * is in flight, and the passphrase phases were the only ones over 200 MB in runs 6–10.
+ */
+function restatedMemoryTarget (r: BenchResults): Target | undefined {
+  if (r.serverPeakRssMiB === undefined) return undefined
+  // Runs before these settings were recorded used the defaults: 19 MiB, CPUs − 1 runs at once.
+  const runs = r.settings.passphraseHashConcurrency ?? Math.max(1, r.machine.cpus - 1)
+  const hashMiB = (r.settings.argon2idMemoryKiB ?? 19_456) / 1024
+  const limitMB = 200 + runs * hashMiB * MB_PER_MIB
+  const overallMB = r.serverPeakRssMiB * MB_PER_MIB
+  const peaks = Object.entries(r.workloads).filter(([, s]) => s.serverPeakRssMiB !== undefined)
+  const own = peaks.filter(([name]) => !HASHING_WORKLOADS.has(name))
+  const ownMB = own.length === 0 ? undefined : Math.max(...own.map(([, s]) => (s.serverPeakRssMiB ?? 0) * MB_PER_MIB))
+  const roundEnds = Object.entries(r.workloads).filter(([name]) => !HASHING_WORKLOADS.has(name)).flatMap(([, s]) => s.raw.map((round) => round.serverRssMiB ?? 0))
+  const perWorkload = peaks.length > 0
+    ? `; per workload: ${peaks.map(([name, s]) => `${name} ${fmt((s.serverPeakRssMiB ?? 0) * MB_PER_MIB)}`).join(', ')} MB`
+    : roundEnds.length > 0 ? `; per-workload peaks not recorded in this run: the rounds without hashing ended at ≤ ${fmt(Math.max(...roundEnds) * MB_PER_MIB)} MB` : ''
+  return {
+    name: 'server peak RSS under load: 200 MB (restated after run 4) plus Argon2id\'s working memory per hash in flight (after run 10)',
+    target: `≤ 200 MB without hashing; ≤ 200 + ${runs} × ${fmt(hashMiB)} MiB = ${fmt(limitMB)} MB with it`,
+    measured: `${fmt(overallMB)} MB over all phases${perWorkload}`,
+    met: overallMB <= limitMB && (ownMB === undefined || ownMB <= 200)
+  }
 }
 
 /**
@@ -147,11 +194,12 @@ export function renderMarkdown (r: BenchResults): string {
   row('create, one connection (latency floor)', r.serial?.create)
   row('reveal, one connection (latency floor)', r.serial?.reveal)
   lines.push('')
-  const rss = Object.entries(r.workloads).map(([name, s]) => `${name} ${s.raw.map((round) => fmt(round.serverRssMiB)).join('/')}`)
-  if (rss.length > 0) lines.push(`Server RSS (MiB) at the end of each round: ${rss.join('; ')}; peak (VmHWM) ${fmt(r.serverPeakRssMiB)} MiB.`, '')
+  const rss = Object.entries(r.workloads).map(([name, s]) => `${name} ${s.raw.map((round) => fmt(round.serverRssMiB)).join('/')}${s.serverPeakRssMiB === undefined ? '' : ` (peak ${fmt(s.serverPeakRssMiB)})`}`)
+  const perWorkload = Object.values(r.workloads).some((s) => s.serverPeakRssMiB !== undefined) ? ', each workload\'s own peak (VmHWM reset as it starts) in brackets' : ''
+  if (rss.length > 0) lines.push(`Server RSS (MiB) at the end of each round${perWorkload}: ${rss.join('; ')}; peak (VmHWM) over all phases ${fmt(r.serverPeakRssMiB)} MiB.`, '')
   if (r.heapCap !== undefined) {
     const h = r.heapCap
-    lines.push(`With \`--max-old-space-size=${h.maxOldSpaceMiB}\`: peak RSS ${fmt((h.peakRssMiB ?? Number.NaN) * 1.048576)} MB; ${Object.entries(h.workloads).map(([name, s]) => `${name} ${range(s.okPerSecond)} ok/s at ${range(s.serverCpuUs)} µs server CPU/req, RSS ${s.raw.map((round) => fmt(round.serverRssMiB)).join('/')} MiB`).join('; ')}.`, '')
+    lines.push(`With \`--max-old-space-size=${h.maxOldSpaceMiB}\`: peak RSS ${fmt((h.peakRssMiB ?? Number.NaN) * MB_PER_MIB)} MB; ${Object.entries(h.workloads).map(([name, s]) => `${name} ${range(s.okPerSecond)} ok/s at ${range(s.serverCpuUs)} µs server CPU/req, RSS ${s.raw.map((round) => fmt(round.serverRssMiB)).join('/')} MiB`).join('; ')}.`, '')
   }
   if (r.youngGeneration !== undefined) {
     const production = /^--max-semi-space-size=(\d+)$/.exec((r.serverNodeArgs ?? ['--max-semi-space-size=4']).find((flag) => flag.startsWith('--max-semi-space-size=')) ?? '')?.[1] ?? 'V8\'s default'
@@ -201,7 +249,7 @@ export function renderMarkdown (r: BenchResults): string {
     lines.push('### Embedded mode (PGlite, no POSTGRES_HOST)', '', '| Workload | ok/s | p50 ms | p99 ms | server CPU µs/req (includes the database) | errors |', '|---|---|---|---|---|---|')
     for (const [name, s] of Object.entries(r.embedded)) lines.push(`| ${name} | ${range(s.okPerSecond)} | ${msRange(s.p50Ms)} | ${msRange(s.p99Ms)} | ${range(s.serverCpuUs)} | ${s.failures} |`)
     lines.push('')
-    if (r.embeddedPeakRssMiB !== undefined) lines.push(`Embedded server peak RSS: ${fmt(r.embeddedPeakRssMiB * 1.048576)} MB.`, '')
+    if (r.embeddedPeakRssMiB !== undefined) lines.push(`Embedded server peak RSS: ${fmt(r.embeddedPeakRssMiB * MB_PER_MIB)} MB.`, '')
   }
   if (r.churn !== undefined) {
     const c = r.churn

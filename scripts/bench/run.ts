@@ -21,7 +21,9 @@ import { startSubject } from './subject.ts'
 import { measureTwoProcesses } from './two-processes.ts'
 import { measureYoungGeneration } from './young-generation.ts'
 import { runWorkload, SATURATION_WORKLOADS, type Timing } from './workloads.ts'
+import { defaultHashConcurrency } from '../../functions/_lib/config.ts'
 import { migrate } from '../../functions/_lib/migrate.ts'
+import { ARGON2ID_COST } from '../../functions/_lib/passphrase.ts'
 
 const POOL_SIZE = 10 // POSTGRES_POOL_SIZE's default: the server is measured as shipped.
 const SMALL_POOL_SIZE = 4 // the small-pool phase: two connections per core of this machine
@@ -61,7 +63,8 @@ async function main (options: BenchOptions): Promise<void> {
     quick: options.quick,
     machine: describeMachine(),
     postgres: await postgresSettings(admin),
-    settings: { ...timing, fixedRate: options.fixedRate, poolSize: POOL_SIZE, churnMinutes: options.churnMinutes },
+    // The server runs with the default hash concurrency: Argon2id's memory in flight is this many runs.
+    settings: { ...timing, fixedRate: options.fixedRate, poolSize: POOL_SIZE, churnMinutes: options.churnMinutes, passphraseHashConcurrency: defaultHashConcurrency(), argon2idMemoryKiB: ARGON2ID_COST.memoryCost },
     serverNodeArgs: [...SERVER_NODE_ARGS],
     baselines: {},
     workloads: {},
@@ -146,7 +149,7 @@ async function main (options: BenchOptions): Promise<void> {
         save()
       }
     } finally {
-      results.serverPeakRssMiB = subject.server.pid === undefined ? undefined : (await import('./proc.ts')).memoryMiB(subject.server.pid)?.peak
+      results.serverPeakRssMiB = subject.peakRss.overall()
       await subject.stop()
     }
   }
@@ -266,7 +269,7 @@ async function main (options: BenchOptions): Promise<void> {
         if (workload === 'create') rate = results.embedded[workload].okPerSecond.median
         save()
       }
-      results.embeddedPeakRssMiB = (await import('./proc.ts')).memoryMiB(subject.server.pid)?.peak
+      results.embeddedPeakRssMiB = subject.peakRss.overall()
     } finally {
       await subject.stop()
     }

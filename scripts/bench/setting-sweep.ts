@@ -6,7 +6,6 @@
 import { SHARED_POSTGRES } from './database.ts'
 import type { WorkloadName } from './load-child.ts'
 import { summarize, type RoundResult, type WorkloadSummary } from './load.ts'
-import { memoryMiB } from './proc.ts'
 import { SERVER_NODE_ARGS } from './server.ts'
 import { startSubject, type Subject } from './subject.ts'
 import { runRound, type Timing } from './workloads.ts'
@@ -64,7 +63,7 @@ export async function sweepSetting (settings: readonly SweepSetting[], workloadN
         if (workload === 'create') lane.rate = lane.workloads[workload].okPerSecond.median
       }
     }
-    return lanes.map((lane) => ({ value: lane.setting.value, peakRssMiB: memoryMiB(lane.subject.server.pid)?.peak, workloads: lane.workloads }))
+    return lanes.map((lane) => ({ value: lane.setting.value, peakRssMiB: lane.subject.peakRss.overall(), workloads: lane.workloads }))
   } finally {
     await Promise.all(lanes.map(async (lane) => { await lane.subject.stop() }))
   }

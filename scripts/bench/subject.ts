@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { backendPids, createThrowawayDatabase, type PgEndpoint, type ThrowawayDatabase } from './database.ts'
 import { runLoad, type Target } from './load.ts'
+import { PeakRss } from './peak-rss.ts'
 import { benchKeyring, seedRevealable } from './seed.ts'
 import { startServer, type RunningServer } from './server.ts'
 
@@ -13,6 +14,8 @@ export interface Subject {
   server: RunningServer
   db?: ThrowawayDatabase
   target: Target
+  /** The server's peak RSS, per workload (runWorkload starts a phase) and over its life. */
+  peakRss: PeakRss
   /** Makes `count` secrets revealable and writes their keys to `keysFile`. */
   seed: (count: number, keysFile: string) => Promise<void>
   /** Empties the tables between workloads, so each starts from the same state. */
@@ -60,6 +63,7 @@ export async function startSubject (options: SubjectOptions): Promise<Subject> {
     server,
     ...(db === undefined ? {} : { db }),
     target,
+    peakRss: new PeakRss(server.pid),
     seed: async (count, keysFile) => {
       if (db !== undefined) return await seedRevealable(db.sql, keys, count, keysFile)
       // PGlite's port is private to the server process: seed through the API, unmeasured.

@@ -6,6 +6,9 @@ import type { Subject } from './subject.ts'
 
 export const SATURATION_WORKLOADS = ['create', 'create-passphrase', 'reveal', 'pairs', 'gated-pairs', 'delete', 'mixed'] as const
 
+/** The workloads whose requests run Argon2id: their peak RSS holds its working memory too. */
+export const HASHING_WORKLOADS: ReadonlySet<string> = new Set(['create-passphrase', 'gated-pairs'])
+
 export interface Timing { rounds: number, warmupSeconds: number, measureSeconds: number, connections: number }
 
 /** Share of a workload's requests that consume a pre-created key. */
@@ -18,8 +21,10 @@ const KEYS_PER_REQUEST: Partial<Record<WorkloadName, number>> = { reveal: 1, del
  */
 export async function runWorkload (subject: Subject, workload: WorkloadName, timing: Timing, workDir: string, expectedRate: number, log: (line: string) => void): Promise<WorkloadSummary> {
   const rounds: RoundResult[] = []
+  subject.peakRss.startPhase()
   for (let round = 1; round <= timing.rounds; round++) rounds.push(await runRound(subject, workload, round, timing, workDir, expectedRate, log))
-  return summarize(workload, rounds)
+  const peak = subject.peakRss.phase()
+  return { ...summarize(workload, rounds), ...(peak === undefined ? {} : { serverPeakRssMiB: peak }) }
 }
 
 /** One round of a workload on a freshly emptied database: warm-up, then the measured window. */
