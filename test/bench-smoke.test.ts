@@ -214,13 +214,23 @@ test('the restated memory target allows Argon2id\'s memory per hash in flight, a
   assert.equal(memory(run({ create: 185, 'create-passphrase': 225 }, { passphraseHashConcurrency: 3 }))?.target, '≤ 200 MB without hashing; ≤ 200 + 3 × 19 MiB = 260 MB with it')
 })
 
-test('a phase\'s peak RSS counts from its start, and the process\'s peak over its life is kept', async () => {
-  // A child that holds 96 MiB of touched memory, then lets it go.
+test('a phase\'s peak RSS counts from its start, once work left in flight is done, and the process\'s peak over its life is kept', async () => {
+  // A child that holds 96 MiB of touched memory, then lets it go; 'busy' holds it while it
+  // computes for a second, as a server finishing an earlier phase's queued hashes does.
   const child = spawn(process.execPath, ['--expose-gc', '-e', `
     let held
+    const release = () => { held = undefined; globalThis.gc() }
     process.on('message', (m) => {
-      if (m === 'grow') { held = Buffer.alloc(96 * 1024 * 1024, 1) }
-      else { held = undefined; globalThis.gc() }
+      if (m === 'grow') held = Buffer.alloc(96 * 1024 * 1024, 1)
+      else if (m === 'shrink') release()
+      else if (m === 'busy') {
+        held = Buffer.alloc(96 * 1024 * 1024, 2)
+        process.send('done')
+        const until = Date.now() + 1000
+        while (Date.now() < until) held[Math.floor(Math.random() * held.length)]++
+        release()
+        return
+      }
       process.send('done')
     })
     process.send('ready')`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -234,11 +244,16 @@ test('a phase\'s peak RSS counts from its start, and the process\'s peak over it
     await next()
     const grown = peaks.overall() ?? 0
     assert.ok(grown > 96, `the life peak holds the 96 MiB (${grown} MiB)`)
-    assert.equal(peaks.startPhase(), true)
+    assert.equal(await peaks.startPhase(), true)
     const phase = peaks.phase() ?? Number.POSITIVE_INFINITY
     assert.ok(phase < grown - 64, `a new phase does not start at the old peak (${phase} vs ${grown} MiB)`)
     // Within a MiB: the kernel's RSS counters are per-thread caches, synced in batches.
     assert.ok((peaks.overall() ?? 0) > grown - 1, 'the life peak survives the reset')
+    child.send('busy')
+    await next()
+    assert.equal(await peaks.startPhase(), true)
+    const afterBusy = peaks.phase() ?? Number.POSITIVE_INFINITY
+    assert.ok(afterBusy < grown - 64, `a phase started while the child was busy counts from when it was done (${afterBusy} MiB)`)
   } finally {
     child.kill()
   }

@@ -65,6 +65,29 @@ test('after rotation the previous master key still opens old ciphertexts; new on
   assert.throws(() => open(sealedNew, token, keyring(old)), /not configured/)
 })
 
+// Sealed by the code of commit 77a963a and kept as they are: whatever changes in the derivation
+// or the cipher's code, secrets already stored must still open. The master key is bytes 0–31,
+// the token bytes 255 down to 224. Format 1 is built to its layout (unpadded, no flags byte, HKDF
+// info v1), as the releases before format 2 wrote it.
+const KNOWN_ANSWER = {
+  plaintext: 'known answer: correct horse battery staple ✓',
+  token: '__79_Pv6-fj39vX08_Lx8O_u7ezr6uno5-bl5OPi4eA',
+  v1: 'AWMNzSlmxDNmBQUFBQUFBQUFBQUF8OGRKsLiNa5gXpIteScEiYRVcfZ5e9kcoknArk0dueFucZsaFn8aOr2BmCSpF+COwIq+MuKXdEAquELlxzY=',
+  v2: 'AmMNzSlmxDNmAJ05OmXUT+xf5umzQQV/CG0ntEKoVOQY0NIiPbkBdjo37tZByjG/8TpHsBAJQsNIhna0xFNsNUOhgp4LXsdCauWzlDci1efxPcxZpLKj7BcjZr6nqkIIDmnR6GN/6znckKXI6WSqX2klokqhj30qMbwTQqsUedbqMxMsOG6n93uAzRwXztcVCyYvQXmH47uqmvc4zlOViGYUetZY46wKA0dXRqXxuihUMOK71P8bHRMg793+fxkNzHxGSm4aLhgLwc5zgaiwRPbDZZ4VFyuc1jKKu7SP76Lf1/P5gycZ3i0rf/1FgzBzPx6b3bPDvcqmd9tIJQUSSZNSGAKTybzob5Rmnnc1He29cOnrMmecSNQTaq9JzUEVSr/hYNr6',
+  // Gated: passphrase salt 16 × 0x07, the passphrase's key share 32 × 0x09.
+  v2Gated: 'AmMNzSlmxDNmAQcHBwcHBwcHBwcHBwcHBwcNcumTUNO+VxTVtt7YIAo3oDb9gQw2/ImxzoRuMGpe2jh3D//LoXUkXIno5Z5rmdo3IJTJJiRzGvMtgRsDbwIOEGlsUouS74f7mfJO0inIQzf9fSyOFyvY0sv4ciaUBCxQj/TI4VizyLhDgSfbQ6YbIIx3sKIEHBNEEnL5sUHqp1TNI4OADYAdgiXedixXfi2C7IWVtmKQISx/eZJFKzHOcfQVg8jXpmDD+XIx5BrP7eJPzkgvGut8LboSBhhBwiWlrpFcGQOnM6vLk4EfzxIfRz4scxuV7j42Kd+A2HaljnY3DeaQa6l+mSn/YqW+dP0jPiHsG4o4OMoAxki2QMHkDu70pR4Vqi5qMHT6zRJ8y2L3IVcyIFln78eXiA=='
+}
+
+test('ciphertexts sealed by earlier releases still open: formats 1 and 2, with and without a passphrase', () => {
+  const known = keyring(masterKey(Buffer.from(Array.from({ length: 32 }, (_, i) => i))))
+  const token = parseToken(KNOWN_ANSWER.token)
+  assert.ok(token !== undefined)
+  assert.equal(open(Buffer.from(KNOWN_ANSWER.v1, 'base64'), token, known), KNOWN_ANSWER.plaintext)
+  assert.equal(open(Buffer.from(KNOWN_ANSWER.v2, 'base64'), token, known), KNOWN_ANSWER.plaintext)
+  assert.equal(open(Buffer.from(KNOWN_ANSWER.v2Gated, 'base64'), token, known, Buffer.alloc(32, 9)), KNOWN_ANSWER.plaintext)
+  assert.throws(() => open(Buffer.from(KNOWN_ANSWER.v2Gated, 'base64'), token, known, Buffer.alloc(32, 8)), DecryptionError)
+})
+
 test('ciphertext length depends only on the size bucket, not on the exact length', () => {
   const token = newToken()
   const lengths = new Set(['a', 'hunter2', 'x'.repeat(100), 'y'.repeat(255)].map((text) => seal(text, token, keys).length))

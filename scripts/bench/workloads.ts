@@ -21,7 +21,7 @@ const KEYS_PER_REQUEST: Partial<Record<WorkloadName, number>> = { reveal: 1, del
  */
 export async function runWorkload (subject: Subject, workload: WorkloadName, timing: Timing, workDir: string, expectedRate: number, log: (line: string) => void): Promise<WorkloadSummary> {
   const rounds: RoundResult[] = []
-  subject.peakRss.startPhase()
+  await subject.peakRss.startPhase()
   for (let round = 1; round <= timing.rounds; round++) rounds.push(await runRound(subject, workload, round, timing, workDir, expectedRate, log))
   const peak = subject.peakRss.phase()
   return { ...summarize(workload, rounds), ...(peak === undefined ? {} : { serverPeakRssMiB: peak }) }
