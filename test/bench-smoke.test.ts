@@ -196,6 +196,21 @@ test('the restated latency target reads the 200/s tail against the bare route\'s
   assert.equal(reveal?.met, false, '9.4 / 3.09 = 3.04×')
 })
 
+test('the CPU targets: the ratio to the bare route as the issue set it, and the µs budgets set after run 2', () => {
+  const workload = (us: number): unknown => ({ okPerSecond: { median: 1000, min: 1000, max: 1000 }, failures: 0, raw: [], serverCpuUs: { median: us, min: us, max: us } })
+  const results = selectedPhasesRun('bare,create,reveal', {
+    baselines: { bareFastify: workload(25) },
+    workloads: { create: workload(300), reveal: workload(260) }
+  })
+  const targets = evaluateTargets(results)
+  const find = (text: string): ReturnType<typeof evaluateTargets>[number] | undefined => targets.find((t) => t.name.startsWith(text))
+  assert.equal(find('create: Node CPU per request vs the bare route')?.met, false, '12×')
+  assert.equal(find('create: server CPU per request at saturation')?.met, true)
+  assert.equal(find('create: server CPU per request at saturation')?.measured, '300 µs')
+  assert.equal(find('reveal: server CPU per request at saturation')?.target, '≤ 250 µs')
+  assert.equal(find('reveal: server CPU per request at saturation')?.met, false)
+})
+
 test('the restated memory target allows Argon2id\'s memory per hash in flight, and only in the workloads that hash', () => {
   const workload = (peakMiB: number): unknown => ({ okPerSecond: { median: 1000, min: 1000, max: 1000 }, failures: 0, raw: [{ serverRssMiB: peakMiB - 2 }], serverPeakRssMiB: peakMiB })
   const run = (peaks: Record<string, number>, settings: Record<string, number> = {}): BenchResults => selectedPhasesRun('create,create-passphrase', {
