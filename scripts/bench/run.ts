@@ -19,6 +19,7 @@ import { measureProfile } from './profile.ts'
 import { SERVER_NODE_ARGS } from './server.ts'
 import { startSubject } from './subject.ts'
 import { measureTwoProcesses } from './two-processes.ts'
+import { measureVariant } from './variant.ts'
 import { measureYoungGeneration } from './young-generation.ts'
 import { runWorkload, SATURATION_WORKLOADS, type Timing } from './workloads.ts'
 import { defaultHashConcurrency } from '../../functions/_lib/config.ts'
@@ -161,56 +162,21 @@ async function main (options: BenchOptions): Promise<void> {
     if (socketDir === undefined) {
       log('PostgreSQL has no Unix socket directory: unix-socket skipped')
     } else {
-      const endpoint = { ...SHARED_POSTGRES, host: socketDir }
       // The ratio over the socket is taken against the same statements over the same socket.
-      log(`baseline: the same SQL through postgres.js over the Unix socket in ${socketDir}`)
-      const db = await createThrowawayDatabase(endpoint)
-      try {
-        await migrate(db.sql, { info: () => {} })
-        const create = await measureDatabaseCeiling(db, 'create', { ...timing, poolSize: POOL_SIZE }, expectedRate, log)
-        const reveal = await measureDatabaseCeiling(db, 'reveal', { ...timing, poolSize: POOL_SIZE }, create.okPerSecond.max * 1.2, log)
-        results.unixSocketCeiling = { create, reveal }
-        save()
-      } finally {
-        await db.drop()
-      }
-      log(`burnlink on PostgreSQL over the Unix socket in ${socketDir}`)
-      const subject = await startSubject({ endpoint, env: serverEnv, connections: options.connections })
-      try {
-        results.unixSocket = {}
-        for (const workload of ['create', 'reveal'] as const) {
-          results.unixSocket[workload] = await runWorkload(subject, workload, timing, options.outDir, expectedRate, log)
-          save()
-        }
-      } finally {
-        await subject.stop()
-      }
+      log(`over the Unix socket in ${socketDir}: the postgres.js ceiling, then Burnlink`)
+      const variant = await measureVariant({ endpoint: { ...SHARED_POSTGRES, host: socketDir }, poolSize: POOL_SIZE, serverEnv, timing, outDir: options.outDir, expectedRate }, log)
+      results.unixSocketCeiling = variant.ceiling
+      results.unixSocket = variant.workloads
+      save()
     }
   }
 
   if (on('small-pool')) {
     // postgres.js pipelines queries on each connection, so a small pool still has many requests
     // in flight; fewer backends mean fewer wake-ups and more queries per socket write.
-    const poolSize = SMALL_POOL_SIZE
-    log(`POSTGRES_POOL_SIZE=${poolSize}: the postgres.js ceiling and Burnlink with that pool`)
-    const db = await createThrowawayDatabase(SHARED_POSTGRES)
-    const smallPool: NonNullable<BenchResults['smallPool']> = { poolSize, workloads: {} }
-    try {
-      await migrate(db.sql, { info: () => {} })
-      smallPool.ceilingCreate = await measureDatabaseCeiling(db, 'create', { ...timing, poolSize }, expectedRate, log)
-      smallPool.ceilingReveal = await measureDatabaseCeiling(db, 'reveal', { ...timing, poolSize }, smallPool.ceilingCreate.okPerSecond.max * 1.2, log)
-    } finally {
-      await db.drop()
-    }
-    const subject = await startSubject({ endpoint: SHARED_POSTGRES, env: { ...serverEnv, POSTGRES_POOL_SIZE: String(poolSize) }, connections: options.connections })
-    try {
-      for (const workload of ['create', 'reveal'] as const) {
-        smallPool.workloads[workload] = await runWorkload(subject, workload, timing, options.outDir, expectedRate, log)
-      }
-    } finally {
-      await subject.stop()
-    }
-    results.smallPool = smallPool
+    log(`POSTGRES_POOL_SIZE=${SMALL_POOL_SIZE}: the postgres.js ceiling and Burnlink with that pool`)
+    const variant = await measureVariant({ endpoint: SHARED_POSTGRES, poolSize: SMALL_POOL_SIZE, serverEnv, timing, outDir: options.outDir, expectedRate }, log)
+    results.smallPool = { poolSize: SMALL_POOL_SIZE, ceilingCreate: variant.ceiling.create, ceilingReveal: variant.ceiling.reveal, workloads: variant.workloads }
     save()
   }
 
