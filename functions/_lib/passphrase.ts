@@ -7,7 +7,6 @@ import { ServiceBusy } from './errors.ts'
 // OWASP's Argon2id recommendation: 19 MiB, 2 passes, 1 lane (5–25 ms of one core per run, by machine).
 // memoryCost is in KiB: each run in flight holds that much, on top of the server's own memory.
 export const ARGON2ID_COST = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
-const COST = ARGON2ID_COST
 // algorithm 2 is Argon2id (a const enum in the typings, which type stripping cannot import).
 const ARGON2ID = 2
 
@@ -81,8 +80,8 @@ interface Cost { memoryCost: number, timeCost: number, parallelism: number }
 
 export async function hashPassphrase (pool: HashPool, passphrase: string): Promise<HashedPassphrase> {
   const salt = randomBytes(PASSPHRASE_SALT_BYTES)
-  const root = await argon2idRaw(pool, passphrase, salt, COST)
-  const encoded = `$${FORMAT}$v=19$m=${COST.memoryCost},t=${COST.timeCost},p=${COST.parallelism}$${unpadded(salt)}$${unpadded(label(root, VERIFIER_LABEL))}`
+  const root = await argon2idRaw(pool, passphrase, salt, ARGON2ID_COST)
+  const encoded = `$${FORMAT}$v=19$m=${ARGON2ID_COST.memoryCost},t=${ARGON2ID_COST.timeCost},p=${ARGON2ID_COST.parallelism}$${unpadded(salt)}$${unpadded(label(root, VERIFIER_LABEL))}`
   return { encoded, key: { salt, key: label(root, KEY_LABEL) } }
 }
 
@@ -104,7 +103,7 @@ export async function checkPassphrase (pool: HashPool, encoded: string, passphra
  * under the salt in the ciphertext's header (a second run, separate from the check).
  */
 export async function deriveLegacyPassphraseKey (pool: HashPool, passphrase: string, salt: Buffer): Promise<PassphraseKey> {
-  const key = await argon2idRaw(pool, passphrase, salt, COST)
+  const key = await argon2idRaw(pool, passphrase, salt, ARGON2ID_COST)
   return { salt, key }
 }
 
