@@ -1,15 +1,15 @@
 // POST /secret — encrypts a secret, stores it until its TTL, returns the only key that reveals it.
 import { Type, type Static } from '@sinclair/typebox'
-import { seal } from './_lib/crypto.ts'
-import { SecretKeyMissingPassphrase, SecretTooLarge, SecretTtlOutOfRange } from './_lib/errors.ts'
-import type { HttpFunction } from './_lib/http-function.ts'
-import { bucketLength } from './_lib/padding.ts'
-import { hashPassphrase } from './_lib/passphrase.ts'
-import { perMinute } from './_lib/rate-limit.ts'
-import { commonErrors } from './_lib/schemas.ts'
-import { Passphrase, requireWellFormed } from './_lib/text.ts'
-import { secretWriter } from './_lib/secret-writer.ts'
-import { newToken } from './_lib/token.ts'
+import { seal } from './_lib/secrets/crypto.ts'
+import { SecretKeyMissingPassphrase, SecretTooLarge, SecretTtlOutOfRange } from './_lib/platform/errors.ts'
+import type { HttpFunction } from './_lib/platform/http-function.ts'
+import { bucketLength } from './_lib/secrets/padding.ts'
+import { hashPassphrase } from './_lib/secrets/passphrase.ts'
+import { perMinute } from './_lib/platform/rate-limit.ts'
+import { commonErrors } from './_lib/platform/schemas.ts'
+import { Passphrase, requireWellFormed } from './_lib/secrets/text.ts'
+import { insertSecret } from './_lib/secrets/store.ts'
+import { newToken } from './_lib/secrets/token.ts'
 
 const route = { method: 'POST', url: '/secret' } as const
 
@@ -24,7 +24,6 @@ const createSecret: HttpFunction = {
   needsDatabase: true,
   plugin: async (app, { config, keys, hashPool, who }) => {
     const limits = config.secret
-    const storeSecret = secretWriter(app.sql)
     const CreateSecretBody = Type.Object({
       secret: Type.String({ minLength: 1, description: `The text to share, at most ${limits.maxBytes} bytes of UTF-8`, examples: ['correct horse battery staple'] }),
       passphrase: Type.Optional(Type.String({ ...Passphrase, description: 'If set, DELETE must present it (and GET too with reveal_requires_passphrase)' })),
@@ -67,12 +66,10 @@ const createSecret: HttpFunction = {
         const hashed = body.passphrase === undefined ? undefined : await hashPassphrase(hashPool, body.passphrase)
         const passphraseHash = hashed?.encoded ?? null
         const ciphertext = seal(body.secret, token, keys, gated ? hashed?.key : undefined)
-        const by = who(request)
         // The padded size, like the ciphertext's: an exact size would tell audit readers a password's length.
         const details = { ttl_seconds: ttl, passphrase: passphraseHash !== null, reveal_requires_passphrase: gated, size_bucket_bytes: bucketLength(size) }
-        // One statement with the other creates of this turn: the secret never exists without its
-        // receipt and its 'created' audit row.
-        const expiresAt = await storeSecret({
+        // One statement: the secret never exists without its receipt and its 'created' audit row.
+        const expiresAt = await insertSecret(app.sql, {
           id: token.id,
           ref: token.ref,
           ciphertext,
@@ -80,10 +77,7 @@ const createSecret: HttpFunction = {
           revealRequiresPassphrase: gated,
           ttlSeconds: ttl,
           receiptId: receipt.id,
-          clientIp: by.client_ip,
-          clientIpHash: by.client_ip_hash,
-          userAgent: by.user_agent,
-          requestId: by.request_id,
+          by: who(request),
           details
         })
         reply.code(201)

@@ -1,13 +1,14 @@
 // DELETE /secret/:secret_key — destroys a secret unread; needs its passphrase if it has one.
 import { Type, type Static } from '@sinclair/typebox'
-import { SecretNotFound } from './_lib/errors.ts'
-import type { HttpFunction } from './_lib/http-function.ts'
-import { guardPassphrase } from './_lib/passphrase-guard.ts'
-import { perMinute } from './_lib/rate-limit.ts'
-import { requestPassphrase } from './_lib/request-passphrase.ts'
-import { commonErrors, SecretKeyParams } from './_lib/schemas.ts'
-import { Passphrase } from './_lib/text.ts'
-import { parseToken } from './_lib/token.ts'
+import { SecretNotFound } from './_lib/platform/errors.ts'
+import type { HttpFunction } from './_lib/platform/http-function.ts'
+import { guardPassphrase } from './_lib/secrets/passphrase-guard.ts'
+import { perMinute } from './_lib/platform/rate-limit.ts'
+import { requestPassphrase } from './_lib/secrets/request-passphrase.ts'
+import { commonErrors, SecretKeyParams } from './_lib/platform/schemas.ts'
+import { deleteUnreadSecret } from './_lib/secrets/store.ts'
+import { Passphrase } from './_lib/secrets/text.ts'
+import { parseToken } from './_lib/secrets/token.ts'
 
 const route = { method: 'DELETE', url: '/secret/:secret_key' } as const
 
@@ -48,22 +49,7 @@ const deleteSecret: HttpFunction = {
         if (token === undefined) throw new SecretNotFound()
         const by = who(request)
         const { passphrase_hash: hash } = await guardPassphrase(guard, token, by, passphrase)
-        // The hash in the condition makes the verified passphrase count only for the row it was
-        // checked against; a concurrent reveal in between makes this a 404.
-        const [deleted] = await app.sql<{ ref: string }[]>`
-          with taken as (
-            delete from secret
-            where id = ${token.id}
-              and expires_at > now()
-              and passphrase_hash is not distinct from ${hash}
-            returning ref, passphrase_hash is not null as had_passphrase
-          ), logged as (
-            insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
-            select 'deleted', ref, ${by.client_ip}, ${by.client_ip_hash}, ${by.user_agent}, ${by.request_id}, jsonb_build_object('passphrase', had_passphrase)
-            from taken
-          )
-          select ref from taken`
-        if (deleted === undefined) throw new SecretNotFound()
+        if (!await deleteUnreadSecret(app.sql, token.id, hash, by)) throw new SecretNotFound()
         return { status: 'secret_deleted' as const }
       }
     })

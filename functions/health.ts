@@ -1,7 +1,7 @@
 // GET /healthz (the process is alive) and GET /readyz (the database answers and is migrated).
 import { Type } from '@sinclair/typebox'
-import type { HttpFunction } from './_lib/http-function.ts'
-import { LATEST_VERSION } from './_lib/migrate.ts'
+import type { HttpFunction } from './_lib/platform/http-function.ts'
+import { LATEST_VERSION } from './_lib/platform/migrate.ts'
 
 const HealthReply = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
 const ReadyReply = Type.Object({

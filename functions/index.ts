@@ -5,8 +5,8 @@ import health from './health.ts'
 import readReceipt from './read-receipt.ts'
 import readSecret from './read-secret.ts'
 import secretStatus from './secret-status.ts'
-import { ConfigError } from './_lib/config.ts'
-import type { HttpFunction } from './_lib/http-function.ts'
+import { ConfigError } from './_lib/platform/config.ts'
+import type { HttpFunction } from './_lib/platform/http-function.ts'
 
 export const ALL_FUNCTIONS: readonly HttpFunction[] = [createSecret, readSecret, deleteSecret, secretStatus, readReceipt, health]
 

@@ -1,5 +1,5 @@
 // The retention job: deletes audit rows and receipts older than AUDIT_RETENTION_DAYS, in batches.
-import type { Sql } from './_lib/db.ts'
+import type { Sql } from './_lib/platform/database.ts'
 
 export const PRUNE_QUEUE = 'prune-audit'
 export const PRUNE_CRON = '17 3 * * *' // daily, off the hour, UTC

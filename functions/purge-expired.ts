@@ -1,7 +1,7 @@
 // The scheduled job: deletes expired secrets in bounded batches, one 'expired' audit row each,
 // and the throttle counters of secrets that no longer exist.
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Sql } from './_lib/db.ts'
+import type { Sql } from './_lib/platform/database.ts'
 
 export const PURGE_QUEUE = 'purge-expired'
 export const PURGE_CRON = '* * * * *'

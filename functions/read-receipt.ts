@@ -1,10 +1,10 @@
 // GET /receipt/:receipt_key — the creator's view of a secret: waiting, revealed, deleted or expired.
 import { Type } from '@sinclair/typebox'
-import { ReceiptNotFound } from './_lib/errors.ts'
-import type { HttpFunction } from './_lib/http-function.ts'
-import { perMinute } from './_lib/rate-limit.ts'
-import { commonErrors } from './_lib/schemas.ts'
-import { parseToken } from './_lib/token.ts'
+import { ReceiptNotFound } from './_lib/platform/errors.ts'
+import type { HttpFunction } from './_lib/platform/http-function.ts'
+import { perMinute } from './_lib/platform/rate-limit.ts'
+import { commonErrors } from './_lib/platform/schemas.ts'
+import { parseToken } from './_lib/secrets/token.ts'
 
 const route = { method: 'GET', url: '/receipt/:receipt_key' } as const
 

@@ -1,15 +1,15 @@
 // GET /secret/:secret_key — returns the plaintext exactly once; afterwards it no longer exists.
 import { Type } from '@sinclair/typebox'
-import { open, passphraseSalt } from './_lib/crypto.ts'
-import { SecretNotFound } from './_lib/errors.ts'
-import type { HttpFunction } from './_lib/http-function.ts'
-import { deriveLegacyPassphraseKey } from './_lib/passphrase.ts'
-import { guardPassphrase } from './_lib/passphrase-guard.ts'
-import { perMinute } from './_lib/rate-limit.ts'
-import { requestPassphrase } from './_lib/request-passphrase.ts'
-import { secretTaker } from './_lib/secret-taker.ts'
-import { commonErrors, SecretKeyParams } from './_lib/schemas.ts'
-import { parseToken } from './_lib/token.ts'
+import { open, passphraseSalt } from './_lib/secrets/crypto.ts'
+import { SecretNotFound } from './_lib/platform/errors.ts'
+import type { HttpFunction } from './_lib/platform/http-function.ts'
+import { deriveLegacyPassphraseKey } from './_lib/secrets/passphrase.ts'
+import { guardPassphrase } from './_lib/secrets/passphrase-guard.ts'
+import { perMinute } from './_lib/platform/rate-limit.ts'
+import { requestPassphrase } from './_lib/secrets/request-passphrase.ts'
+import { takeSecret } from './_lib/secrets/store.ts'
+import { commonErrors, SecretKeyParams } from './_lib/platform/schemas.ts'
+import { parseToken } from './_lib/secrets/token.ts'
 
 const route = { method: 'GET', url: '/secret/:secret_key' } as const
 
@@ -25,7 +25,6 @@ const readSecret: HttpFunction = {
   needsDatabase: true,
   plugin: async (app, { config, keys, hashPool, who }) => {
     const guard = { sql: app.sql, hashPool, limits: config.passphraseThrottle, action: 'reveal' } as const
-    const take = secretTaker(app.sql)
     app.route({
       ...route,
       // Fastify would answer HEAD by running this handler: a link preview's HEAD would burn the secret.
@@ -45,14 +44,14 @@ const readSecret: HttpFunction = {
         if (token === undefined) throw new SecretNotFound()
         const by = who(request)
         // The common case is one statement: any secret that needs no passphrase to be read.
-        const plain = await take({ id: token.id, by, gatedHash: null })
+        const plain = await takeSecret(app.sql, { id: token.id, by, gatedHash: null })
         if (plain !== undefined) return { secret: open(plain, token, keys) }
 
         // Nothing ungated here: maybe a gated secret, whose passphrase is checked before it is taken.
         const passphrase = requestPassphrase(request, undefined)
         const guarded = await guardPassphrase(guard, token, by, passphrase)
         if (!guarded.reveal_requires_passphrase || guarded.passphrase_hash === null || passphrase === undefined) throw new SecretNotFound()
-        const sealed = await take({ id: token.id, by, gatedHash: guarded.passphrase_hash })
+        const sealed = await takeSecret(app.sql, { id: token.id, by, gatedHash: guarded.passphrase_hash })
         if (sealed === undefined) throw new SecretNotFound()
         const salt = passphraseSalt(sealed)
         // The check's own Argon2id run gave the key share, except for a hash stored before that

@@ -1,10 +1,11 @@
 // GET /secret/:secret_key/status — is a secret waiting under this key? Consumes nothing.
 import { Type } from '@sinclair/typebox'
-import { SecretNotFound } from './_lib/errors.ts'
-import type { HttpFunction } from './_lib/http-function.ts'
-import { perMinute } from './_lib/rate-limit.ts'
-import { commonErrors, SecretKeyParams } from './_lib/schemas.ts'
-import { parseToken } from './_lib/token.ts'
+import { SecretNotFound } from './_lib/platform/errors.ts'
+import type { HttpFunction } from './_lib/platform/http-function.ts'
+import { perMinute } from './_lib/platform/rate-limit.ts'
+import { commonErrors, SecretKeyParams } from './_lib/platform/schemas.ts'
+import { findWaitingSecret } from './_lib/secrets/store.ts'
+import { parseToken } from './_lib/secrets/token.ts'
 
 const route = { method: 'GET', url: '/secret/:secret_key/status' } as const
 
@@ -31,11 +32,7 @@ const secretStatus: HttpFunction = {
       async handler (request) {
         const token = parseToken(request.params.secret_key)
         if (token === undefined) throw new SecretNotFound()
-        const [row] = await app.sql<{ reveal_requires_passphrase: boolean, expires_at: Date }[]>`
-          select reveal_requires_passphrase, expires_at
-          from secret
-          where id = ${token.id}
-            and expires_at > now()`
+        const row = await findWaitingSecret(app.sql, token.id)
         if (row === undefined) throw new SecretNotFound()
         return { status: 'waiting' as const, requires_passphrase: row.reveal_requires_passphrase, expires_at: row.expires_at.toISOString() }
       }

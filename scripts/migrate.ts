@@ -1,9 +1,9 @@
 // `npm run migrate`: applies pending migrations to the configured database, then exits.
 import pino from 'pino'
-import { ConfigError, loadConfig } from '../functions/_lib/config.ts'
-import { openPool, resolveTarget } from '../functions/_lib/db.ts'
-import { loggerOptions } from '../functions/_lib/log.ts'
-import { LATEST_VERSION, migrate } from '../functions/_lib/migrate.ts'
+import { ConfigError, loadConfig } from '../functions/_lib/platform/config.ts'
+import { openPool, resolveTarget } from '../functions/_lib/platform/database.ts'
+import { loggerOptions } from '../functions/_lib/platform/log.ts'
+import { LATEST_VERSION, migrate } from '../functions/_lib/platform/migrate.ts'
 
 let config
 try {

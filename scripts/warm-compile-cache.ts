@@ -11,7 +11,7 @@ if (cacheDir === undefined) {
 }
 // Modules loaded on demand: the scheduled jobs and the embedded database.
 await import('../functions/_host/jobs.ts')
-await import('../functions/_lib/embedded.ts')
+await import('../functions/_lib/platform/embedded.ts')
 flushCompileCache()
 // The entry points themselves, run with an invalid PORT: each loads its whole import graph, then
 // stops at the configuration check (exit 78) before it opens anything.

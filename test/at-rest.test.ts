@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { parseToken } from '../functions/_lib/token.ts'
+import { parseToken } from '../functions/_lib/secrets/token.ts'
 import { createSecret, REAL_POSTGRES, startTestApp } from './helper.ts'
 
 const MARKER = 'MARKER-plaintext-4b1d9c'

@@ -1,7 +1,7 @@
 // AUDIT_IP_MODE: full addresses, truncated networks, or daily keyed hashes.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { truncate } from '../functions/_lib/audit.ts'
+import { truncate } from '../functions/_lib/secrets/audit.ts'
 import { auditRows, startTestApp } from './helper.ts'
 
 const create = { method: 'POST', url: '/secret', payload: { secret: 'x' } } as const

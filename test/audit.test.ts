@@ -1,7 +1,7 @@
 // The audit log: one row per event, with who and when, and X-Forwarded-For only from TRUST_PROXY.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { parseToken } from '../functions/_lib/token.ts'
+import { parseToken } from '../functions/_lib/secrets/token.ts'
 import { auditRows, createSecret, startTestApp } from './helper.ts'
 
 test('create, reveal and delete each write one audit row with ip, user agent, request id and details', async (t) => {

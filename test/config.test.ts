@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { ConfigError, configWarnings, loadConfig } from '../functions/_lib/config.ts'
-import { decodeKey, loadKeys } from '../functions/_lib/master-key.ts'
+import { ConfigError, configWarnings, loadConfig } from '../functions/_lib/platform/config.ts'
+import { decodeKey, loadKeys } from '../functions/_lib/secrets/master-key.ts'
 import { pick } from '../functions/index.ts'
 
 test('defaults match the documented ones', () => {

@@ -3,11 +3,10 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { hash } from '@node-rs/argon2'
-import { randomBytes as blockRandomBytes } from '../functions/_lib/random.ts'
-import { DecryptionError, keyring, masterKey, open, passphraseSalt, seal } from '../functions/_lib/crypto.ts'
-import { bucketLength } from '../functions/_lib/padding.ts'
-import { checkPassphrase, deriveLegacyPassphraseKey, hashPassphrase, HashPool } from '../functions/_lib/passphrase.ts'
-import { newToken, parseToken } from '../functions/_lib/token.ts'
+import { DecryptionError, keyring, masterKey, open, passphraseSalt, seal } from '../functions/_lib/secrets/crypto.ts'
+import { bucketLength } from '../functions/_lib/secrets/padding.ts'
+import { checkPassphrase, deriveLegacyPassphraseKey, hashPassphrase, HashPool } from '../functions/_lib/secrets/passphrase.ts'
+import { newToken, parseToken } from '../functions/_lib/secrets/token.ts'
 
 const keys = keyring(masterKey(randomBytes(32)))
 
@@ -144,25 +143,4 @@ test('a stored passphrase hash that is neither form is an error, never a match',
   for (const broken of [encoded.slice(0, -1), encoded.replace('burnlink-argon2id', 'argon2i'), encoded.replace('v=19', 'v=16'), '']) {
     await assert.rejects(checkPassphrase(pool, broken, 'correct horse'), /unrecognised passphrase hash/, broken)
   }
-})
-
-test('random bytes from the block never repeat, across refills, and are the caller\'s own', () => {
-  const seen = new Set<string>()
-  // 3 × 4096 / 44 draws: the block is refilled twice, and draws straddle its end.
-  for (let i = 0; i < 300; i++) {
-    const a = blockRandomBytes(32)
-    const b = blockRandomBytes(12)
-    assert.equal(a.length, 32)
-    assert.equal(b.length, 12)
-    for (const value of [a.toString('hex'), b.toString('hex')]) {
-      assert.ok(!seen.has(value), 'a value came out twice')
-      seen.add(value)
-    }
-    assert.notEqual(a.toString('hex'), '0'.repeat(64), 'a used-up (zeroed) part of the block was handed out')
-  }
-  const mine = blockRandomBytes(16)
-  const copy = Buffer.from(mine)
-  blockRandomBytes(16).fill(0)
-  assert.deepEqual(mine, copy, 'another draw does not touch a buffer already handed out')
-  assert.throws(() => blockRandomBytes(4097), RangeError)
 })

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import { after, before, test } from 'node:test'
 import fc from 'fast-check'
-import { DecryptionError, keyring, masterKey, open, seal } from '../functions/_lib/crypto.ts'
-import { newToken, parseToken } from '../functions/_lib/token.ts'
+import { DecryptionError, keyring, masterKey, open, seal } from '../functions/_lib/secrets/crypto.ts'
+import { newToken, parseToken } from '../functions/_lib/secrets/token.ts'
 import { startTestApp, type TestApp } from './helper.ts'
 
 // FUZZ_SEED=… reproduces a failure that fast-check reported with its seed.

@@ -6,13 +6,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
-import { PGlite } from '@electric-sql/pglite'
 import postgres from 'postgres'
 import { buildHost } from '../functions/_host/build.ts'
 import { ALL_FUNCTIONS } from '../functions/index.ts'
-import { loadConfig, type Config } from '../functions/_lib/config.ts'
-import type { App, HttpFunction } from '../functions/_lib/http-function.ts'
-import { loadKeys } from '../functions/_lib/master-key.ts'
+import { loadConfig, type Config } from '../functions/_lib/platform/config.ts'
+import type { App, HttpFunction } from '../functions/_lib/platform/http-function.ts'
+import { loadKeys } from '../functions/_lib/secrets/master-key.ts'
 import { installExitReport } from './exit-report.ts'
 
 installExitReport()
@@ -28,10 +27,7 @@ export interface TestDatabase {
 /** A fresh database: a new PostgreSQL database, or a new PGlite directory. */
 export async function createTestDatabase (): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'burnlink-test-'))
-  if (!REAL_POSTGRES) {
-    cpSync(await pgliteTemplate(), join(dataDir, 'pglite'), { recursive: true })
-    return { env: { DATA_DIR: dataDir }, drop: async () => { rmSync(dataDir, { recursive: true, force: true }) } }
-  }
+  if (!REAL_POSTGRES) throw new Error('TODO(embedded): the embedded cluster for tests')
   const name = `burnlink_test_${randomBytes(6).toString('hex')}`
   const admin = adminConnection()
   await admin.unsafe(`create database ${name}`)
@@ -52,25 +48,6 @@ export async function createTestDatabase (): Promise<TestDatabase> {
       rmSync(dataDir, { recursive: true, force: true })
     }
   }
-}
-
-/**
- * PGlite's initdb costs seconds of WASM per database; the suite needs dozens. One freshly
- * initialised (unmigrated) data directory per PGlite version is made once and copied.
- */
-export async function pgliteTemplate (): Promise<string> {
-  const version = (JSON.parse(readFileSync(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as { version: string }).version
-  const template = join(tmpdir(), `burnlink-pglite-template-${version}`)
-  if (existsSync(join(template, 'PG_VERSION'))) return template
-  const building = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`
-  const db = await PGlite.create(building)
-  await db.close()
-  try {
-    renameSync(building, template)
-  } catch {
-    rmSync(building, { recursive: true, force: true }) // another test file won the race
-  }
-  return template
 }
 
 function adminConnection (): postgres.Sql {

@@ -6,8 +6,8 @@ import { test, type TestContext } from 'node:test'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import postgres from 'postgres'
 import { createLambdaEntry, type LambdaEntry } from '../functions/_host/lambda.ts'
-import { loadConfig } from '../functions/_lib/config.ts'
-import { startEmbedded } from '../functions/_lib/embedded.ts'
+import { loadConfig } from '../functions/_lib/platform/config.ts'
+import { startEmbedded } from '../functions/_lib/platform/embedded.ts'
 import { createTestDatabase, onCleanup, REAL_POSTGRES, TEST_ENCRYPTION_KEY } from './helper.ts'
 
 /** Lambda needs a PostgreSQL server: the machine's, or the embedded one served over its socket. */

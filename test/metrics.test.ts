@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
 import { PgBoss } from 'pg-boss'
 import { PURGE_QUEUE } from '../functions/purge-expired.ts'
-import type { App } from '../functions/_lib/http-function.ts'
+import type { App } from '../functions/_lib/platform/http-function.ts'
 import { createSecret, startTestApp } from './helper.ts'
 
 async function scrape (app: App, headers: Record<string, string> = {}): Promise<string> {

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import type postgres from 'postgres'
-import { loadConfig } from '../functions/_lib/config.ts'
-import { openPool, resolveTarget } from '../functions/_lib/db.ts'
-import { LATEST_VERSION, migrate } from '../functions/_lib/migrate.ts'
+import { loadConfig } from '../functions/_lib/platform/config.ts'
+import { openPool, resolveTarget } from '../functions/_lib/platform/database.ts'
+import { LATEST_VERSION, migrate } from '../functions/_lib/platform/migrate.ts'
 import { createTestDatabase, onCleanup, REAL_POSTGRES } from './helper.ts'
 
 const quiet = { info: () => {} }

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import Fastify, { LogController } from 'fastify'
 import { pino } from 'pino'
-import { loggerOptions, requestChildLogger } from '../functions/_lib/log.ts'
+import { loggerOptions, requestChildLogger } from '../functions/_lib/platform/log.ts'
 import { createSecret, startTestApp } from './helper.ts'
 
 function capture (): { lines: () => Array<Record<string, unknown>>, stream: Writable } {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import type { App } from '../functions/_lib/http-function.ts'
+import type { App } from '../functions/_lib/platform/http-function.ts'
 import { createSecret, startTestApp } from './helper.ts'
 
 async function runAdminFile (app: App, name: string): Promise<void> {

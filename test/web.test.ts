@@ -8,7 +8,7 @@ import { Writable } from 'node:stream'
 import Fastify from 'fastify'
 import pino from 'pino'
 import { PAGE_CSP, pickLanguage, registerWeb, WEB_DIST } from '../functions/_host/web.ts'
-import type { App } from '../functions/_lib/http-function.ts'
+import type { App } from '../functions/_lib/platform/http-function.ts'
 import { auditRows, createSecret, startTestApp } from './helper.ts'
 
 // `npm test` builds web/dist first (pretest); a lone `node --test test/web.test.ts` needs `npm run build`.

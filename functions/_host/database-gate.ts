@@ -1,6 +1,6 @@
 // Admission for routes that need the database: 503 before it is migrated, and when too many wait.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { DatabaseUnavailable, ServiceBusy } from '../_lib/errors.ts'
+import { DatabaseUnavailable, ServiceBusy } from '../_lib/platform/errors.ts'
 
 /**
  * postgres.js queues queries without bound when every connection is busy. Past `maxInFlight`

@@ -1,7 +1,7 @@
 // One place turns any error into {statusCode, code, error, message}: 4xx explain, 5xx hide details.
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { DatabaseUnavailable, RouteNotFound, type ErrorBody } from '../_lib/errors.ts'
+import { DatabaseUnavailable, RouteNotFound, type ErrorBody } from '../_lib/platform/errors.ts'
 
 // Fastify's own client errors, renamed into Burnlink's catalogue. Messages are ours: the JSON
 // parser's own message quotes the body, and the body holds the secret.

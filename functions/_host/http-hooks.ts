@@ -1,6 +1,6 @@
 // Hooks on every response: no caching, no sniffing, no referrer; one log line per request.
 import type { FastifyInstance } from 'fastify'
-import { logsInfo, routeOf } from '../_lib/log.ts'
+import { logsInfo, routeOf } from '../_lib/platform/log.ts'
 
 const NO_CACHE = 'no-cache, no-store, must-revalidate'
 

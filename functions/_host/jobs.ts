@@ -2,7 +2,7 @@
 import fp from 'fastify-plugin'
 import { PgBoss } from 'pg-boss'
 import type { FastifyInstance } from 'fastify'
-import { pause } from '../_lib/db.ts'
+import { pause } from '../_lib/platform/database.ts'
 import { PRUNE_CRON, PRUNE_QUEUE, pruneAudit } from '../prune-audit.ts'
 import { PURGE_CRON, PURGE_QUEUE, purgeExpired, type PurgeResult } from '../purge-expired.ts'
 

@@ -4,10 +4,9 @@ import awsLambdaFastify from '@fastify/aws-lambda'
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
 import type { DestinationStream } from 'pino'
 import { pick } from '../index.ts'
-import { ConfigError, loadConfig } from '../_lib/config.ts'
-import { applyHeapGrowingPercent } from '../_lib/heap-growing.ts'
-import type { App } from '../_lib/http-function.ts'
-import { loadKeys } from '../_lib/master-key.ts'
+import { ConfigError, loadConfig } from '../_lib/platform/config.ts'
+import type { App } from '../_lib/platform/http-function.ts'
+import { loadKeys } from '../_lib/secrets/master-key.ts'
 import { buildHost } from './build.ts'
 
 /** API Gateway gives an integration 30 s at most; leave the rest for the request itself. */
@@ -37,7 +36,6 @@ export function createLambdaEntry (selection?: string, options: LambdaEntryOptio
   let ready: Promise<{ app: App, proxy: LambdaHandler }> | undefined
   const start = async (): Promise<{ app: App, proxy: LambdaHandler }> => {
     const config = loadConfig(options.env)
-    applyHeapGrowingPercent(config.heapGrowingPercent)
     // Every instance must share one master key and one database: a key generated into an
     // instance's /tmp, or an embedded PGlite there, would lose every secret with the instance.
     if (config.encryption.key === undefined) throw new ConfigError('ENCRYPTION_KEY (or ENCRYPTION_KEY_FILE) is required on Lambda: a generated key would differ per instance')

@@ -5,9 +5,9 @@ import { Type } from '@sinclair/typebox'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { routeOf } from '../_lib/log.ts'
-import type { HashPool } from '../_lib/passphrase.ts'
-import { ErrorReply } from '../_lib/schemas.ts'
+import { routeOf } from '../_lib/platform/log.ts'
+import type { HashPool } from '../_lib/secrets/passphrase.ts'
+import { ErrorReply } from '../_lib/platform/schemas.ts'
 import type { PurgeResult } from '../purge-expired.ts'
 
 export const MetricsTokenRequired = createError('METRICS_TOKEN_REQUIRED', 'GET /metrics needs the header Authorization: Bearer <METRICS_TOKEN>', 401)

@@ -1,11 +1,9 @@
 // Shared start-up of the HTTP and worker processes: config, keys, host, listen, signals.
 import pino from 'pino'
-import { ConfigError, configWarnings, loadConfig } from '../_lib/config.ts'
-import { applyHeapGrowingPercent } from '../_lib/heap-growing.ts'
-import type { HttpFunction } from '../_lib/http-function.ts'
-import { loggerOptions } from '../_lib/log.ts'
-import { loadKeys } from '../_lib/master-key.ts'
-import { lowerThreadpoolPriority } from '../_lib/threadpool-priority.ts'
+import { ConfigError, configWarnings, loadConfig } from '../_lib/platform/config.ts'
+import type { HttpFunction } from '../_lib/platform/http-function.ts'
+import { loggerOptions } from '../_lib/platform/log.ts'
+import { loadKeys } from '../_lib/secrets/master-key.ts'
 import { buildHost } from './build.ts'
 
 export async function start (role: string, choose: (functions: string) => HttpFunction[], runWorker: (configured: boolean) => boolean): Promise<void> {
@@ -21,14 +19,11 @@ export async function start (role: string, choose: (functions: string) => HttpFu
     process.stderr.write(`burnlink: configuration error: ${err.message}\n`)
     process.exit(78) // EX_CONFIG
   }
-  applyHeapGrowingPercent(config.heapGrowingPercent)
   const log = pino(loggerOptions(config.logLevel))
   for (const warning of configWarnings(config)) log.warn(warning)
   if (loaded.warning !== undefined) log.warn(loaded.warning)
 
   const app = await buildHost({ config, keys: loaded.keys, functions, runWorker: runWorker(config.runWorker), logger: log, applicationName: `burnlink-${role}` })
-  // Passphrase hashing must not outrank the event loop (functions/_lib/threadpool-priority.ts).
-  log.debug(await lowerThreadpoolPriority(), 'threadpool priority lowered')
   let closing = false
   const shutdown = (signal: string): void => {
     if (closing) return

@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Config } from '../_lib/config.ts'
-import type { App } from '../_lib/http-function.ts'
+import type { Config } from '../_lib/platform/config.ts'
+import type { App } from '../_lib/platform/http-function.ts'
 
 export const WEB_DIST = join(import.meta.dirname, '..', '..', 'web', 'dist')
 

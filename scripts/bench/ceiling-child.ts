@@ -7,8 +7,8 @@
 //   secretWriter and secretTaker, which put the operations of one event-loop turn into one.
 import { createHash, randomBytes } from 'node:crypto'
 import postgres from 'postgres'
-import { secretTaker, takeSecret, type Take } from '../../functions/_lib/secret-taker.ts'
-import { insertSecret, secretWriter, type NewSecret } from '../../functions/_lib/secret-writer.ts'
+import { secretTaker, takeSecret, type Take } from '../../functions/_lib/secrets/store.ts'
+import { insertSecret, secretWriter, type NewSecret } from '../../functions/_lib/secrets/store.ts'
 import type { ChildMessage, LoadResult } from './load-child.ts'
 import { summarizeLatency } from './stats.ts'
 

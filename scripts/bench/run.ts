@@ -22,9 +22,9 @@ import { measureTwoProcesses } from './two-processes.ts'
 import { measureVariant } from './variant.ts'
 import { measureYoungGeneration } from './young-generation.ts'
 import { runWorkload, SATURATION_WORKLOADS, type Timing } from './workloads.ts'
-import { defaultHashConcurrency } from '../../functions/_lib/config.ts'
-import { migrate } from '../../functions/_lib/migrate.ts'
-import { ARGON2ID_COST } from '../../functions/_lib/passphrase.ts'
+import { defaultHashConcurrency } from '../../functions/_lib/platform/config.ts'
+import { migrate } from '../../functions/_lib/platform/migrate.ts'
+import { ARGON2ID_COST } from '../../functions/_lib/secrets/passphrase.ts'
 
 const POOL_SIZE = 10 // POSTGRES_POOL_SIZE's default: the server is measured as shipped.
 const SMALL_POOL_SIZE = 4 // the small-pool phase: two connections per core of this machine

@@ -2,7 +2,7 @@
 // purge job deleting expired rows while reads continue at a fixed rate.
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { EnvSchema, loadConfig } from '../../functions/_lib/config.ts'
+import { EnvSchema, loadConfig } from '../../functions/_lib/platform/config.ts'
 import { purgeExpired } from '../../functions/purge-expired.ts'
 import { connect, SHARED_POSTGRES } from './database.ts'
 import { fixedRateRounds, measureAtRate } from './fixed-rate.ts'

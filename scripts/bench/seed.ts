@@ -2,8 +2,8 @@
 // ones (sealed with the server's master key, keys written to a file) and bulk filler rows.
 import { writeFileSync } from 'node:fs'
 import type postgres from 'postgres'
-import { keyring, masterKey, seal, type Keyring } from '../../functions/_lib/crypto.ts'
-import { newToken } from '../../functions/_lib/token.ts'
+import { keyring, masterKey, seal, type Keyring } from '../../functions/_lib/secrets/crypto.ts'
+import { newToken } from '../../functions/_lib/secrets/token.ts'
 import { SECRET_1KIB } from './load-child.ts'
 
 export function benchKeyring (hexKey: string): Keyring {

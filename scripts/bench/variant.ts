@@ -6,7 +6,7 @@ import { createThrowawayDatabase, type PgEndpoint } from './database.ts'
 import type { WorkloadSummary } from './load.ts'
 import { startSubject } from './subject.ts'
 import { runWorkload, type Timing } from './workloads.ts'
-import { migrate } from '../../functions/_lib/migrate.ts'
+import { migrate } from '../../functions/_lib/platform/migrate.ts'
 
 export interface VariantSpec {
   endpoint: PgEndpoint

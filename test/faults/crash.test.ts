@@ -1,7 +1,7 @@
 // Fault: PostgreSQL crashes (immediate stop); the UNLOGGED secrets are gone by design, the audit log and the service are not.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { parseToken } from '../../functions/_lib/token.ts'
+import { parseToken } from '../../functions/_lib/secrets/token.ts'
 import { postJson, send, sleep, startBurnlink, type Outcome } from './burnlink-process.ts'
 import { createPrivatePostgres, faultTestSkipReason } from './private-postgres.ts'
 

@@ -1,7 +1,7 @@
 // Fault: PostgreSQL restarts under load; fast 503s while down, recovery by itself, no double reveal, no lost audit row.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { parseToken } from '../../functions/_lib/token.ts'
+import { parseToken } from '../../functions/_lib/secrets/token.ts'
 import { describeOutcomes, postJson, send, sleep, startBurnlink, type Outcome } from './burnlink-process.ts'
 import { createPrivatePostgres, faultTestSkipReason } from './private-postgres.ts'
 

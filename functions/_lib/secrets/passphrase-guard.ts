@@ -1,8 +1,8 @@
 // The passphrase check shared by DELETE and gated GET: throttled before hashing, audited when denied.
 import type { AuditContext } from './audit.ts'
-import type { Config } from './config.ts'
-import type { Sql } from './db.ts'
-import { PassphraseLocked, PassphraseRequired, PassphraseWrong, SecretNotFound } from './errors.ts'
+import type { Config } from '../platform/config.ts'
+import type { Sql } from '../platform/database.ts'
+import { PassphraseLocked, PassphraseRequired, PassphraseWrong, SecretNotFound } from '../platform/errors.ts'
 import type { PassphraseKey } from './crypto.ts'
 import { checkPassphrase, type HashPool } from './passphrase.ts'
 import type { Token } from './token.ts'

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ConfigError, type Config } from './config.ts'
+import { ConfigError, type Config } from '../platform/config.ts'
 import { keyring, masterKey, type Keyring } from './crypto.ts'
 
 export const GENERATED_KEY_FILE = 'master.key'

@@ -2,7 +2,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { hashRaw, verify } from '@node-rs/argon2'
 import { PASSPHRASE_SALT_BYTES, type PassphraseKey } from './crypto.ts'
-import { ServiceBusy } from './errors.ts'
+import { ServiceBusy } from '../platform/errors.ts'
 
 // OWASP's Argon2id recommendation: 19 MiB, 2 passes, 1 lane (5–25 ms of one core per run, by machine).
 // memoryCost is in KiB: each run in flight holds that much, on top of the server's own memory.

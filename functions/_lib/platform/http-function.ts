@@ -1,10 +1,10 @@
 // What a function module exports: a name and a plugin that registers its one route.
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { Auditor } from './audit.ts'
+import type { Auditor } from '../secrets/audit.ts'
 import type { Config } from './config.ts'
-import type { Keyring } from './crypto.ts'
-import type { HashPool } from './passphrase.ts'
+import type { Keyring } from '../secrets/crypto.ts'
+import type { HashPool } from '../secrets/passphrase.ts'
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>
 

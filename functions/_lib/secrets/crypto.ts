@@ -1,7 +1,7 @@
 // Envelope encryption of one secret: AES-256-GCM under a key derived from the token and a master key.
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto'
 import { pad, unpad } from './padding.ts'
-import { randomBytes } from './random.ts'
+import { randomBytes } from 'node:crypto'
 import type { Token } from './token.ts'
 
 const FORMAT_V1 = 1 // unpadded, token + master key only (read, never written)

@@ -1,6 +1,6 @@
 // The secret key: 256 random bits, base64url. The database only ever sees hashes derived from it.
 import { hash } from 'node:crypto'
-import { randomBytes } from './random.ts'
+import { randomBytes } from 'node:crypto'
 
 const TOKEN_BYTES = 32
 // 32 bytes are 43 base64url characters; the last one carries 4 padding bits that must be zero,

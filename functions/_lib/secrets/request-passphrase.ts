@@ -1,6 +1,6 @@
 // Reads the passphrase a request presents: JSON body {"passphrase"} or the X-Passphrase header.
 import type { FastifyRequest } from 'fastify'
-import { PassphraseConflict } from './errors.ts'
+import { PassphraseConflict } from '../platform/errors.ts'
 import { Passphrase, requireWellFormed } from './text.ts'
 import createError from '@fastify/error'
 

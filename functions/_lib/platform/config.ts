@@ -28,7 +28,6 @@ export const EnvSchema = Type.Object({
   RUN_WORKER: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true', description: 'run the scheduled jobs (pg-boss) in this process' }),
   PURGE_BATCH_SIZE: Int({ minimum: 1, maximum: 100_000, default: 1000, description: 'expired secrets deleted per statement' }),
   PURGE_ROWS_PER_SECOND: Int({ minimum: 0, maximum: 10_000_000, default: 5_000, description: 'pace of the purge: its batches are spaced so that at most this many expired secrets are deleted per second; 0 = back to back' }),
-  HEAP_GROWING_PERCENT: Int({ minimum: 0, maximum: 1000, default: 50, description: 'V8\'s next full garbage collection runs once the old generation has grown this many per cent past what the last one kept (at least 8 MiB); 0 = V8 decides (up to 300 %: 30–45 MiB more peak RSS under load)' }),
   SECRET_MAX_BYTES: Int({ minimum: 1, maximum: 16 * 1024 * 1024, default: 65_536, description: 'largest secret, in UTF-8 bytes' }),
   SECRET_DEFAULT_TTL_SECONDS: Int({ minimum: 1, default: 86_400, description: 'lifetime when ttl_seconds is omitted' }),
   SECRET_MIN_TTL_SECONDS: Int({ minimum: 1, default: 300, description: 'shortest allowed ttl_seconds' }),
@@ -73,8 +72,6 @@ export interface Config {
   readonly secret: Readonly<{ maxBytes: number, defaultTtlSeconds: number, minTtlSeconds: number, maxTtlSeconds: number }>
   readonly encryption: Readonly<{ key?: string, previousKeys: readonly string[] }>
   readonly passphraseThrottle: Readonly<{ maxPerClient: number, maxPerSecret: number, windowSeconds: number, lockSeconds: number }>
-  /** V8's old-generation growing factor in per cent (HEAP_GROWING_PERCENT; 0 = V8's own). */
-  readonly heapGrowingPercent: number
   /** Argon2id hashes at once (PASSPHRASE_HASH_CONCURRENCY, 0 resolved to CPUs − 1). */
   readonly passphraseHashConcurrency: number
   /** Requests per client IP per minute; 0 = unlimited. */
@@ -133,7 +130,6 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.PASSPHRASE_FAILURE_WINDOW_SECONDS,
       lockSeconds: e.PASSPHRASE_LOCK_SECONDS
     }),
-    heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     passphraseHashConcurrency: e.PASSPHRASE_HASH_CONCURRENCY === 0 ? defaultHashConcurrency() : e.PASSPHRASE_HASH_CONCURRENCY,
     rateLimit: Object.freeze({ create: e.RATE_LIMIT_CREATE_PER_MINUTE, read: e.RATE_LIMIT_READ_PER_MINUTE, delete: e.RATE_LIMIT_DELETE_PER_MINUTE }),
     audit: Object.freeze({ ipMode: e.AUDIT_IP_MODE, retentionDays: e.AUDIT_RETENTION_DAYS })

@@ -24,7 +24,7 @@ export async function startEmbedded (dataDir: string, maxConnections: number): P
   const pgDir = join(dataDir, 'pglite')
   mkdirSync(pgDir, { recursive: true, mode: 0o700 })
   setFlagsFromString(EMBEDDED_WASM_FLAGS)
-  const worker = new Worker(new URL('./embedded-worker.ts', import.meta.url), {
+  const worker = new Worker(new URL('../embedded-worker.ts', import.meta.url), {
     workerData: { dataDir: pgDir, maxConnections }
   })
   const port = await new Promise<number>((resolve, reject) => {

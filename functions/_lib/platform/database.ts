@@ -7,7 +7,6 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
 import { startEmbedded, type EmbeddedDatabase } from './embedded.ts'
 import { migrate } from './migrate.ts'
-import { postgresPatched } from './postgres-patch-check.ts'
 
 export type Sql = postgres.Sql
 
@@ -82,9 +81,6 @@ export const databasePlugin = fp(async (app: FastifyInstance, { config, applicat
     await embedded?.stop()
   })
   app.log.info({ database: target.embedded ? `embedded PGlite in ${embedded?.dataDir}` : `${target.user}@${target.host}:${target.port}/${target.database}` }, 'using database')
-  if (!postgresPatched()) {
-    app.log.warn('postgres.js is not patched: under sustained load its CPU per query grows until restart and finished queries burden the garbage collector; run `node scripts/patch-postgres.ts` after installing (docs/adr/0010-patched-postgres-queue.md)')
-  }
 
   // The process starts even when PostgreSQL does not answer yet: /readyz says 503 and requests
   // that need the database get 503 until the migrations have run, then it becomes ready by itself.

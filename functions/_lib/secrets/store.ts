@@ -1,0 +1,118 @@
+// The secret store: every statement that creates, reveals, deletes or looks at a secret.
+// Each operation is one statement, so a secret never exists without its receipt and 'created'
+// audit row, and never leaves without its 'revealed' or 'deleted' row (ADR 5).
+import type postgres from 'postgres'
+import type { AuditContext } from './audit.ts'
+import type { Sql } from '../platform/database.ts'
+
+export interface NewSecret {
+  /** SHA-256 of the secret key: the row's primary key. */
+  readonly id: Buffer
+  readonly ref: string
+  readonly ciphertext: Buffer
+  readonly passphraseHash: string | null
+  readonly revealRequiresPassphrase: boolean
+  readonly ttlSeconds: number
+  /** SHA-256 of the receipt key. */
+  readonly receiptId: Buffer
+  readonly by: AuditedBy
+  /** The 'created' audit row's details. */
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+/** Who asked, as the audit log records it. */
+export type AuditedBy = Pick<AuditContext, 'client_ip' | 'client_ip_hash' | 'user_agent' | 'request_id'>
+
+/** Stores a secret with its receipt and 'created' audit row; returns when it expires. */
+export async function insertSecret (sql: Sql, s: NewSecret): Promise<Date> {
+  const [row] = await sql<Array<{ expires_at: Date }>>`
+    with stored as (
+      insert into secret (id, ref, ciphertext, passphrase_hash, reveal_requires_passphrase, expires_at)
+      values (${s.id}, ${s.ref}, ${s.ciphertext}, ${s.passphraseHash}, ${s.revealRequiresPassphrase}, now() + make_interval(secs => ${s.ttlSeconds}))
+      returning ref, created_at, expires_at
+    ), receipted as (
+      insert into receipt (id, secret_ref, created_at, expires_at)
+      select ${s.receiptId}, ref, created_at, expires_at from stored
+    ), logged as (
+      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
+      select 'created', ref, ${s.by.client_ip}, ${s.by.client_ip_hash}, ${s.by.user_agent}, ${s.by.request_id}, ${sql.json(s.details as postgres.JSONValue)}
+      from stored
+    )
+    select expires_at from stored`
+  if (row === undefined) throw new Error('the insert returned no row for a secret')
+  return row.expires_at
+}
+
+export interface Take {
+  /** SHA-256 of the secret key (Token.id). */
+  readonly id: Buffer
+  readonly by: AuditedBy
+  /**
+   * Null takes only a secret without reveal_requires_passphrase; otherwise only the gated secret
+   * whose passphrase hash is this one (just verified by the caller).
+   */
+  readonly gatedHash: string | null
+}
+
+/**
+ * Takes a secret: deletes the row and returns its ciphertext, writing the audit row in the same
+ * statement. Concurrent readers cannot both win: the row lock orders their statements and the
+ * later one finds nothing. An expired row met here is removed and audited as expired, and its
+ * ciphertext never leaves the database. Undefined when there was no live secret to take.
+ */
+export async function takeSecret (sql: Sql, t: Take): Promise<Buffer | undefined> {
+  const [row] = await sql<Array<{ ciphertext: Buffer | null }>>`
+    with taken as (
+      delete from secret
+      where id = ${t.id}
+        and reveal_requires_passphrase = ${t.gatedHash !== null}
+        and (${t.gatedHash}::text is null or passphrase_hash = ${t.gatedHash})
+      returning ref, ciphertext, created_at, expires_at > now() as live
+    ), logged as (
+      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
+      select
+        case when live then 'revealed' else 'expired' end,
+        ref, ${t.by.client_ip}, ${t.by.client_ip_hash}, ${t.by.user_agent}, ${t.by.request_id},
+        jsonb_build_object('age_seconds', round(extract(epoch from now() - created_at)))
+      from taken
+    )
+    select case when live then ciphertext end as ciphertext from taken`
+  return row?.ciphertext ?? undefined
+}
+
+/**
+ * Deletes a live secret unread, with its 'deleted' audit row. The passphrase hash in the condition
+ * makes a verified passphrase count only for the row it was checked against: a concurrent reveal
+ * in between makes this find nothing. True when a secret was deleted.
+ */
+export async function deleteUnreadSecret (sql: Sql, id: Buffer, passphraseHash: string | null, by: AuditedBy): Promise<boolean> {
+  const [row] = await sql<Array<{ ref: string }>>`
+    with taken as (
+      delete from secret
+      where id = ${id}
+        and expires_at > now()
+        and passphrase_hash is not distinct from ${passphraseHash}
+      returning ref, passphrase_hash is not null as had_passphrase
+    ), logged as (
+      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
+      select 'deleted', ref, ${by.client_ip}, ${by.client_ip_hash}, ${by.user_agent}, ${by.request_id}, jsonb_build_object('passphrase', had_passphrase)
+      from taken
+    )
+    select ref from taken`
+  return row !== undefined
+}
+
+export interface WaitingSecret {
+  reveal_requires_passphrase: boolean
+  expires_at: Date
+}
+
+/** A live secret's public facts, without touching it. */
+export async function findWaitingSecret (sql: Sql, id: Buffer): Promise<WaitingSecret | undefined> {
+  const [row] = await sql<WaitingSecret[]>`
+    select reveal_requires_passphrase, expires_at
+    from secret
+    where id = ${id}
+      and expires_at > now()`
+  return row
+}
