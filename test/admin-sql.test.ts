@@ -9,7 +9,7 @@ import { purgeExpired } from '../functions/purge-expired.ts'
 import type { App } from '../functions/_lib/platform/http-function.ts'
 import { createSecret, REAL_POSTGRES, startTestApp } from './helper.ts'
 
-const ADMIN_DIR = new URL('../db/admin', import.meta.url)
+const ADMIN_DIR = new URL('../db/admin/', import.meta.url)
 const PSQL_SH = new URL('../scripts/psql.sh', import.meta.url).pathname
 const READER_MARK = 'Role: burnlink_audit_reader is enough'
 const NEEDS_PSQL = REAL_POSTGRES ? false : 'psql needs a PostgreSQL server (set POSTGRES_HOST); in PGlite mode the migration is checked by the role test'

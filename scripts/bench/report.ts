@@ -161,7 +161,7 @@ const END = '<!-- bench:end -->'
 
 /** Copies the run into docs/: results.json, chart.svg, and the generated section of benchmarks.md. */
 export function publish (outDir: string): void {
-  const docs = new URL('../../docs', import.meta.url)
+  const docs = new URL('../../docs/', import.meta.url)
   mkdirSync(new URL('benchmarks/', docs), { recursive: true })
   copyFileSync(join(outDir, 'results.json'), new URL('benchmarks/results.json', docs))
   copyFileSync(join(outDir, 'chart.svg'), new URL('benchmarks/chart.svg', docs))

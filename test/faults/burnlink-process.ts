@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { freePort } from './private-postgres.ts'
 
 // BURNLINK_ROOT runs another checkout's server (e.g. a snapshot of HEAD while the tree is mid-edit).
-const ROOT = process.env.BURNLINK_ROOT ?? fileURLToPath(new URL('../..', import.meta.url))
+const ROOT = process.env.BURNLINK_ROOT ?? fileURLToPath(new URL('../../', import.meta.url))
 const NODE = existsSync(join(ROOT, 'node_modules/.bin/node')) ? join(ROOT, 'node_modules/.bin/node') : process.execPath
 
 export interface BurnlinkProcess {

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import type { FastifyBaseLogger } from 'fastify'
 import type postgres from 'postgres'
 
-const MIGRATIONS_DIR = new URL('../../../db/migrations', import.meta.url)
+const MIGRATIONS_DIR = new URL('../../../db/migrations/', import.meta.url)
 // Any constant works; it only has to be the same in every Burnlink process.
 const LOCK_KEY = 7_231_885_101
 
