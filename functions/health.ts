@@ -32,7 +32,9 @@ const health: HttpFunction = {
       } catch (err) {
         app.log.warn({ err: { message: (err as Error).message } }, 'readiness check failed')
       }
-      const ready = version === LATEST_VERSION
+      // The database routes admit requests once this process's own migration step is done
+      // (database-gate.ts): a complete schema alone, seen while that step still waits, is not ready.
+      const ready = version === LATEST_VERSION && app.isDatabaseReady()
       reply.code(ready ? 200 : 503)
       return { status: ready ? 'ready' as const : 'unavailable' as const, schema_version: version, expected_version: LATEST_VERSION }
     })

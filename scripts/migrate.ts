@@ -14,11 +14,11 @@ try {
   process.exit(78)
 }
 const log = pino(loggerOptions(config.logLevel))
-const { target, embedded } = await resolveTarget(config)
+const { target, embedded } = await resolveTarget(config, log)
 const sql = openPool(target, 1, 'burnlink-migrate')
 try {
   await migrate(sql, log)
-  log.info({ version: LATEST_VERSION, database: target.embedded ? 'embedded' : `${target.host}:${target.port}/${target.database}` }, 'database is migrated')
+  log.info({ version: LATEST_VERSION, database: embedded === undefined ? `${target.host}:${target.port}/${target.database}` : `embedded PostgreSQL in ${embedded.dataDir}` }, 'database is migrated')
 } finally {
   await sql.end()
   await embedded?.stop()

@@ -6,12 +6,13 @@
 #
 # Connects like Burnlink does: POSTGRES_HOST, POSTGRES_PORT (5432), POSTGRES_DB (burnlink),
 # POSTGRES_USER (postgres), POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE. Where one is unset, the
-# standard PGHOST/PGPORT/… variables apply; with neither host variable, psql uses its local
-# socket. The embedded database (no POSTGRES_HOST) lives inside the Burnlink process: psql
-# cannot reach it.
+# standard PGHOST/PGPORT/… variables apply. With neither host variable, it connects to the
+# embedded PostgreSQL of a running Burnlink in DATA_DIR (./data of the checkout by default)
+# through its socket, with the generated password; failing that, psql uses its local socket.
 set -euo pipefail
 
-admin_dir="$(cd "$(dirname "$0")/../db/admin" && pwd)"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+admin_dir="$root/db/admin"
 
 list_queries () {
   echo "usage: $(basename "$0") NAME [psql arguments]"
@@ -37,6 +38,13 @@ if [ ! -f "$file" ]; then
 fi
 
 [ -n "${POSTGRES_HOST:-}" ] && export PGHOST="$POSTGRES_HOST"
+data_dir="${DATA_DIR:-$root/data}"
+if [ -z "${PGHOST:-}" ] && [ -S "$data_dir/postgres-socket/.s.PGSQL.5432" ]; then
+  # The embedded cluster (functions/_lib/platform/embedded.ts): its socket, role and password.
+  PGHOST="$(cd "$data_dir" && pwd)/postgres-socket"
+  PGPASSWORD="$(tr -d '\r\n' < "$data_dir/postgres.password")"
+  export PGHOST PGPASSWORD PGPORT=5432 PGUSER=postgres
+fi
 export PGPORT="${POSTGRES_PORT:-${PGPORT:-5432}}"
 export PGDATABASE="${POSTGRES_DB:-${PGDATABASE:-burnlink}}"
 export PGUSER="${POSTGRES_USER:-${PGUSER:-postgres}}"

@@ -9,9 +9,8 @@ if (cacheDir === undefined) {
   process.stderr.write('warm-compile-cache: set NODE_COMPILE_CACHE to the cache directory\n')
   process.exit(1)
 }
-// Modules loaded on demand: the scheduled jobs and the embedded database.
+// Modules loaded on demand: the scheduled jobs.
 await import('../functions/_host/jobs.ts')
-await import('../functions/_lib/platform/embedded.ts')
 flushCompileCache()
 // The entry points themselves, run with an invalid PORT: each loads its whole import graph, then
 // stops at the configuration check (exit 78) before it opens anything.

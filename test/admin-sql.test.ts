@@ -1,18 +1,19 @@
 // db/admin/*.sql run with the real psql against sample data, and the audit reader role's limits.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 import { purgeExpired } from '../functions/purge-expired.ts'
 import type { App } from '../functions/_lib/platform/http-function.ts'
-import { createSecret, REAL_POSTGRES, startTestApp } from './helper.ts'
+import { createSecret, startTestApp } from './helper.ts'
 
 const ADMIN_DIR = new URL('../db/admin/', import.meta.url)
 const PSQL_SH = new URL('../scripts/psql.sh', import.meta.url).pathname
 const READER_MARK = 'Role: burnlink_audit_reader is enough'
-const NEEDS_PSQL = REAL_POSTGRES ? false : 'psql needs a PostgreSQL server (set POSTGRES_HOST); in PGlite mode the migration is checked by the role test'
+// psql comes from the machine (the embedded package ships only the server's programs).
+const NEEDS_PSQL = spawnSync('psql', ['--version']).status === 0 ? false : 'psql is not installed on this machine; the migration is checked by the role test'
 
 const run = promisify(execFile)
 

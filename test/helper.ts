@@ -1,7 +1,7 @@
-// Test harness: a real Burnlink host on its own throwaway database (PGlite, or PostgreSQL when
-// POSTGRES_HOST is set), driven through Fastify's HTTP stack with inject().
+// Test harness: a real Burnlink host on its own throwaway database (in the run's embedded
+// PostgreSQL, or in the server POSTGRES_HOST names), driven through Fastify's HTTP stack with inject().
 import { randomBytes } from 'node:crypto'
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -12,11 +12,43 @@ import { ALL_FUNCTIONS } from '../functions/index.ts'
 import { loadConfig, type Config } from '../functions/_lib/platform/config.ts'
 import type { App, HttpFunction } from '../functions/_lib/platform/http-function.ts'
 import { loadKeys } from '../functions/_lib/secrets/master-key.ts'
+import { CLUSTER_VARIABLE, globalSetup, globalTeardown, type TestCluster } from './embedded-cluster.ts'
 import { installExitReport } from './exit-report.ts'
 
 installExitReport()
 
-export const REAL_POSTGRES = process.env.POSTGRES_HOST !== undefined && process.env.POSTGRES_HOST !== ''
+/** True without POSTGRES_HOST: the run's databases live in one embedded PostgreSQL cluster. */
+export const EMBEDDED_POSTGRES = (process.env.POSTGRES_HOST ?? '') === ''
+
+let cluster: Promise<TestCluster> | undefined
+
+/**
+ * The run's embedded cluster (only when EMBEDDED_POSTGRES). `npm test` starts it once for all
+ * files; a file run alone with plain `node --test` starts one of its own, stopped when it ends.
+ */
+async function embeddedCluster (): Promise<TestCluster> {
+  if (!EMBEDDED_POSTGRES) throw new Error('POSTGRES_HOST is set: the tests use that server, not an embedded cluster')
+  cluster ??= (async () => {
+    if (process.env[CLUSTER_VARIABLE] === undefined) {
+      await globalSetup()
+      let stopped = false
+      process.on('beforeExit', () => { if (!stopped) { stopped = true; void globalTeardown() } })
+    }
+    return JSON.parse(process.env[CLUSTER_VARIABLE] ?? '') as TestCluster
+  })()
+  return await cluster
+}
+
+/** The server the tests create their databases in, as its administrator. */
+async function testServer (): Promise<{ host: string, port: number, user: string, password?: string }> {
+  if (EMBEDDED_POSTGRES) return await embeddedCluster()
+  return {
+    host: process.env.POSTGRES_HOST ?? '',
+    port: Number(process.env.POSTGRES_PORT ?? 5432),
+    user: process.env.POSTGRES_USER ?? 'postgres',
+    ...(process.env.POSTGRES_PASSWORD === undefined ? {} : { password: process.env.POSTGRES_PASSWORD })
+  }
+}
 
 export interface TestDatabase {
   /** Environment pointing Burnlink at this database. */
@@ -24,25 +56,25 @@ export interface TestDatabase {
   drop: () => Promise<void>
 }
 
-/** A fresh database: a new PostgreSQL database, or a new PGlite directory. */
+/** A fresh database on the test server, and a DATA_DIR of its own. */
 export async function createTestDatabase (): Promise<TestDatabase> {
+  const server = await testServer()
   const dataDir = mkdtempSync(join(tmpdir(), 'burnlink-test-'))
-  if (!REAL_POSTGRES) throw new Error('TODO(embedded): the embedded cluster for tests')
   const name = `burnlink_test_${randomBytes(6).toString('hex')}`
-  const admin = adminConnection()
+  const admin = adminConnection(server)
   await admin.unsafe(`create database ${name}`)
   await admin.end()
   return {
     env: {
       DATA_DIR: dataDir,
-      POSTGRES_HOST: process.env.POSTGRES_HOST ?? '127.0.0.1',
-      POSTGRES_PORT: process.env.POSTGRES_PORT ?? '5432',
-      POSTGRES_USER: process.env.POSTGRES_USER ?? 'postgres',
-      ...(process.env.POSTGRES_PASSWORD === undefined ? {} : { POSTGRES_PASSWORD: process.env.POSTGRES_PASSWORD }),
+      POSTGRES_HOST: server.host,
+      POSTGRES_PORT: String(server.port),
+      POSTGRES_USER: server.user,
+      ...(server.password === undefined ? {} : { POSTGRES_PASSWORD: server.password }),
       POSTGRES_DB: name
     },
     drop: async () => {
-      const conn = adminConnection()
+      const conn = adminConnection(server)
       await conn.unsafe(`drop database if exists ${name} with (force)`)
       await conn.end()
       rmSync(dataDir, { recursive: true, force: true })
@@ -50,12 +82,12 @@ export async function createTestDatabase (): Promise<TestDatabase> {
   }
 }
 
-function adminConnection (): postgres.Sql {
+function adminConnection (server: { host: string, port: number, user: string, password?: string }): postgres.Sql {
   return postgres({
-    host: process.env.POSTGRES_HOST ?? '127.0.0.1',
-    port: Number(process.env.POSTGRES_PORT ?? 5432),
-    username: process.env.POSTGRES_USER ?? 'postgres',
-    ...(process.env.POSTGRES_PASSWORD === undefined ? {} : { password: process.env.POSTGRES_PASSWORD }),
+    host: server.host,
+    port: server.port,
+    username: server.user,
+    ...(server.password === undefined ? {} : { password: server.password }),
     database: 'postgres',
     max: 1,
     onnotice: () => {}
@@ -85,7 +117,7 @@ const cleanups = new WeakMap<object, Array<() => unknown>>()
 /**
  * Runs fn after the test, before whatever was registered before it: an app closes before its
  * database is dropped. (node:test runs its own after-hooks in the order they were added, which
- * had dropped databases, or deleted PGlite's files, under apps still running.)
+ * had dropped databases under apps still running.)
  */
 export function onCleanup (t: Pick<TestContext, 'after'>, fn: () => unknown): void {
   let stack = cleanups.get(t)

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { pick } from '../functions/index.ts'
-import { createSecret, createTestDatabase, onCleanup, startTestApp } from './helper.ts'
+import postgres from 'postgres'
+import { MIGRATION_LOCK_KEY } from '../functions/_lib/platform/migrate.ts'
+import { createSecret, createTestDatabase, onCleanup, startTestApp, type TestApp } from './helper.ts'
 
 test('FUNCTIONS=read-secret mounts only that function (and health), while /openapi.json still describes the whole API', async (t) => {
   const { app } = await startTestApp(t, { functions: pick('read-secret') })
@@ -68,6 +70,26 @@ test('a restarted service still reveals the secrets stored before the restart', 
   const res = await second.app.inject({ method: 'GET', url: `/secret/${key}` })
   assert.equal(res.statusCode, 200)
   assert.equal(res.json().secret, 'survives a restart')
+})
+
+test('/readyz stays 503 while the process has not finished its own migration step, even when the schema is complete', async (t) => {
+  const database = await createTestDatabase()
+  onCleanup(t, database.drop)
+  const first = await startTestApp(t, { database })
+  await first.app.close()
+  // Another process migrating holds the lock: this one waits for it, with the schema already at the latest version.
+  const other = postgres({ host: database.env.POSTGRES_HOST, port: Number(database.env.POSTGRES_PORT), username: database.env.POSTGRES_USER, ...(database.env.POSTGRES_PASSWORD === undefined ? {} : { password: database.env.POSTGRES_PASSWORD }), database: database.env.POSTGRES_DB, max: 1, onnotice: () => {} })
+  onCleanup(t, async () => { await other.end() })
+  let second: TestApp | undefined
+  await other.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`
+    second = await startTestApp(t, { database, waitForDatabase: false })
+    const ready = await second.app.inject({ method: 'GET', url: '/readyz' })
+    assert.equal(ready.statusCode, 503, 'not ready while the requests it would admit get 503')
+    assert.equal((await second.app.inject({ method: 'POST', url: '/secret', payload: { secret: 'x' } })).json().code, 'SERVICE_DATABASE_UNAVAILABLE')
+  })
+  await second?.app.databaseReady
+  assert.equal((await second?.app.inject({ method: 'GET', url: '/readyz' }))?.statusCode, 200)
 })
 
 test('with PostgreSQL unreachable the host still starts: liveness 200, readiness and API 503 with Retry-After', async (t) => {

@@ -7,19 +7,13 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import postgres from 'postgres'
 import { createLambdaEntry, type LambdaEntry } from '../functions/_host/lambda.ts'
 import { loadConfig } from '../functions/_lib/platform/config.ts'
-import { startEmbedded } from '../functions/_lib/platform/embedded.ts'
-import { createTestDatabase, onCleanup, REAL_POSTGRES, TEST_ENCRYPTION_KEY } from './helper.ts'
+import { createTestDatabase, onCleanup, TEST_ENCRYPTION_KEY } from './helper.ts'
 
-/** Lambda needs a PostgreSQL server: the machine's, or the embedded one served over its socket. */
+/** Lambda needs a PostgreSQL server: a database of the test server (the run's embedded cluster, or POSTGRES_HOST's). */
 async function lambdaEnv (t: TestContext): Promise<Record<string, string>> {
   const database = await createTestDatabase()
   onCleanup(t, database.drop)
-  const base = { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, POSTGRES_POOL_SIZE: '2', LOG_LEVEL: 'info' }
-  if (REAL_POSTGRES) return { ...database.env, ...base }
-  const dataDir = database.env.DATA_DIR ?? ''
-  const embedded = await startEmbedded(dataDir, 16)
-  onCleanup(t, embedded.stop)
-  return { ...base, DATA_DIR: dataDir, POSTGRES_HOST: embedded.host, POSTGRES_PORT: String(embedded.port), POSTGRES_DB: 'postgres', POSTGRES_USER: 'postgres' }
+  return { ...database.env, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, POSTGRES_POOL_SIZE: '2', LOG_LEVEL: 'info' }
 }
 
 interface Invocation {

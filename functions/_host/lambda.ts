@@ -37,7 +37,7 @@ export function createLambdaEntry (selection?: string, options: LambdaEntryOptio
   const start = async (): Promise<{ app: App, proxy: LambdaHandler }> => {
     const config = loadConfig(options.env)
     // Every instance must share one master key and one database: a key generated into an
-    // instance's /tmp, or an embedded PGlite there, would lose every secret with the instance.
+    // instance's /tmp, or an embedded PostgreSQL there, would lose every secret with the instance.
     if (config.encryption.key === undefined) throw new ConfigError('ENCRYPTION_KEY (or ENCRYPTION_KEY_FILE) is required on Lambda: a generated key would differ per instance')
     if (config.database.host === undefined) throw new ConfigError('POSTGRES_HOST is required on Lambda: the embedded database would live and die with one instance')
     const functions = selection ?? config.functions

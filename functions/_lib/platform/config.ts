@@ -11,7 +11,7 @@ const Int = (options: { minimum: number, maximum?: number, default: number, desc
 // Every variable Burnlink reads, with its default and meaning. `.env.example` and the README's
 // configuration table are checked against this list by test/config.test.ts.
 export const EnvSchema = Type.Object({
-  POSTGRES_HOST: Type.Optional(Type.String({ minLength: 1, description: 'PostgreSQL host; unset = embedded PGlite under DATA_DIR' })),
+  POSTGRES_HOST: Type.Optional(Type.String({ minLength: 1, description: 'PostgreSQL host; unset = the embedded PostgreSQL under DATA_DIR' })),
   POSTGRES_PORT: Int({ minimum: 1, maximum: 65535, default: 5432, description: 'PostgreSQL port' }),
   POSTGRES_DB: Type.String({ minLength: 1, default: 'burnlink', description: 'database name' }),
   POSTGRES_USER: Type.String({ minLength: 1, default: 'postgres', description: 'database user' }),

@@ -1,16 +1,19 @@
-// The database plugin: one postgres.js pool per process (embedded PGlite when no host is set),
+// The database plugin: one postgres.js pool per process (the embedded PostgreSQL when no host is set),
 // migrated before the first request, decorated as `app.sql`, closed with the app.
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import postgres from 'postgres'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
-import { startEmbedded, type EmbeddedDatabase } from './embedded.ts'
+import { startEmbedded, type EmbeddedCluster, type EmbeddedLog } from './embedded.ts'
 import { migrate } from './migrate.ts'
 
 export type Sql = postgres.Sql
 
-/** Where the pool points: the same shape for PGlite and a real server, used by pg-boss too. */
+/**
+ * Where the pool points: the same shape for a server and the embedded cluster,
+ * whose host is its socket directory (postgres.js and pg read a host starting with '/' as one).
+ */
 export interface DatabaseTarget {
   host: string
   port: number
@@ -53,14 +56,14 @@ export function openPool (target: DatabaseTarget, poolSize: number, applicationN
   })
 }
 
-export async function resolveTarget (config: Config): Promise<{ target: DatabaseTarget, embedded?: EmbeddedDatabase }> {
+export async function resolveTarget (config: Config, log: EmbeddedLog): Promise<{ target: DatabaseTarget, embedded?: EmbeddedCluster }> {
   const db = config.database
   if (db.host !== undefined) {
     return { target: { host: db.host, port: db.port, database: db.database, user: db.user, ...(db.password === undefined ? {} : { password: db.password }), embedded: false } }
   }
-  // pg-boss takes a few connections of its own; the socket server multiplexes them onto PGlite.
-  const embedded = await startEmbedded(config.dataDir, db.poolSize + 8)
-  return { target: { host: embedded.host, port: embedded.port, database: 'postgres', user: 'postgres', embedded: true }, embedded }
+  // Room for the pool (pg-boss runs on it too) and an administrator's psql or `npm run migrate`.
+  const embedded = await startEmbedded(config.dataDir, { maxConnections: db.poolSize + 20, database: db.database, log })
+  return { target: { host: embedded.host, port: embedded.port, database: db.database, user: embedded.user, password: embedded.password, embedded: true }, embedded }
 }
 
 export interface DatabasePluginOptions {
@@ -69,7 +72,7 @@ export interface DatabasePluginOptions {
 }
 
 export const databasePlugin = fp(async (app: FastifyInstance, { config, applicationName }: DatabasePluginOptions) => {
-  const { target, embedded } = await resolveTarget(config)
+  const { target, embedded } = await resolveTarget(config, app.log)
   const sql = openPool(target, config.database.poolSize, applicationName, config.database.prepare)
   app.decorate('sql', sql)
   app.decorate('database', target)
@@ -80,7 +83,7 @@ export const databasePlugin = fp(async (app: FastifyInstance, { config, applicat
     await sql.end({ timeout: 5 })
     await embedded?.stop()
   })
-  app.log.info({ database: target.embedded ? `embedded PGlite in ${embedded?.dataDir}` : `${target.user}@${target.host}:${target.port}/${target.database}` }, 'using database')
+  app.log.info({ database: embedded === undefined ? `${target.user}@${target.host}:${target.port}/${target.database}` : `embedded PostgreSQL in ${embedded.dataDir}, socket in ${embedded.host}` }, 'using database')
 
   // The process starts even when PostgreSQL does not answer yet: /readyz says 503 and requests
   // that need the database get 503 until the migrations have run, then it becomes ready by itself.

@@ -6,7 +6,7 @@ import type postgres from 'postgres'
 
 const MIGRATIONS_DIR = new URL('../../../db/migrations/', import.meta.url)
 // Any constant works; it only has to be the same in every Burnlink process.
-const LOCK_KEY = 7_231_885_101
+export const MIGRATION_LOCK_KEY = 7_231_885_101
 
 export interface Migration {
   version: number
@@ -34,7 +34,7 @@ export async function migrate (sql: postgres.Sql, log: Pick<FastifyBaseLogger, '
   const migrations = loadMigrations()
   await sql.begin(async (tx) => {
     await tx`set local statement_timeout = 0`
-    await tx`select pg_advisory_xact_lock(${LOCK_KEY})`
+    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`
     await tx`
       create table if not exists schema_migration (
         version integer primary key,
