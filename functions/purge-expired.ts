@@ -9,9 +9,9 @@ export const PURGE_CRON = '* * * * *'
 export interface PurgeResult { purged: number, batches: number }
 
 /**
- * How fast a purge may go. Each purged secret writes ~500 bytes of WAL (its audit row and three
- * index entries) that every other commit of the moment has to flush before its own: at full speed
- * a purge made reveals beside it wait 2–10× longer at p99 (docs/benchmarks.md, *Purge*).
+ * How fast a purge may go. Each purged secret writes WAL (its audit row and index entries) that
+ * every other commit of the moment has to flush before its own: at full speed a large purge makes
+ * the reveals beside it wait markedly longer at the tail (docs/benchmarks.md, *Purge*).
  */
 export interface PurgePace {
   /** Batches are spaced so that at most this many rows go per second; 0 = back to back. */
@@ -24,8 +24,8 @@ export interface PurgePace {
  * Each batch is one statement (delete + audit), so a row never disappears without its record.
  * `skip locked` lets a reader or a second purger take other rows without waiting; the batch cap
  * bounds one run, and the next minute's run continues. `stop` (the process shutting down) ends
- * the run after the batch in flight, cutting its pause short: a run of 100 full batches lasts at
- * least 20 s at the default pace, longer than a shutdown should wait.
+ * the run after the batch in flight, cutting its pause short: a run of full batches at the
+ * default pace lasts longer than a shutdown should wait.
  */
 export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 100, pace: PurgePace = { rowsPerSecond: 0 }, stop?: AbortSignal): Promise<PurgeResult> {
   let purged = 0

@@ -49,12 +49,12 @@ export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=5432 POSTGRES_USER=postgres POSTGRE
 mapfile -t functions < <(node -e "import('./functions/index.ts').then(({ ALL_FUNCTIONS }) => { for (const fn of ALL_FUNCTIONS) if (fn.name !== 'health') console.log(fn.name) })")
 declare -A port
 next_port; port[worker]=$REPLY
-PORT=${port[worker]} node functions/_host/worker.ts >"$work/worker.log" 2>&1 &
+PORT=${port[worker]} functions/_host/run.sh worker >"$work/worker.log" 2>&1 &
 pids+=($!)
 wait_ready "${port[worker]}"
 for fn in "${functions[@]}"; do
   next_port; port[$fn]=$REPLY
-  PORT=${port[$fn]} FUNCTIONS=$fn RUN_WORKER=false TRUST_PROXY=1 node functions/_host/serve.ts >"$work/$fn.log" 2>&1 &
+  PORT=${port[$fn]} FUNCTIONS=$fn RUN_WORKER=false TRUST_PROXY=1 functions/_host/run.sh serve >"$work/$fn.log" 2>&1 &
   pids+=($!)
 done
 for fn in "${functions[@]}"; do wait_ready "${port[$fn]}"; done

@@ -50,7 +50,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
     bodyLimit: config.secret.maxBytes * 6 + 16 * 1024,
     ajv: AJV_OPTIONS,
     return503OnClosing: true,
-    // The embedded database's first start (initdb in WASM) can take far over Fastify's 10 s default
+    // The embedded PostgreSQL's first start (initdb) can outlast Fastify's default plugin timeout
     // on a small or busy machine; a slow start is better than a crash.
     pluginTimeout: 120_000,
     // Long keys must reach the handler, which answers any malformed key with the same 404.

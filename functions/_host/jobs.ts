@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { pause } from '../_lib/platform/database.ts'
 import { PRUNE_CRON, PRUNE_QUEUE, pruneAudit } from '../prune-audit.ts'
 import { PURGE_CRON, PURGE_QUEUE, purgeExpired, type PurgeResult } from '../purge-expired.ts'
+import { bossDatabase } from './pg-boss-db.ts'
 
 export interface JobsOptions {
   purgeBatchSize: number
@@ -28,16 +29,10 @@ export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, purg
   const stopping = new AbortController()
 
   const startOnce = async (): Promise<PgBoss> => {
-    const db = app.database
     const instance = new PgBoss({
-      host: db.host,
-      port: db.port,
-      database: db.database,
-      user: db.user,
-      ...(db.password === undefined ? {} : { password: db.password }),
-      max: 2,
-      application_name: 'burnlink-worker',
-      // pg-boss is a minor guest of the database: poll and supervise rarely (issue 5's budget).
+      // pg-boss runs on the process's pool: pg-boss-db.ts says what that takes.
+      db: bossDatabase(app.sql),
+      // pg-boss is a minor guest of the database: poll and supervise rarely.
       superviseIntervalSeconds: 60,
       monitorIntervalSeconds: 60,
       cronMonitorIntervalSeconds: 30
@@ -81,5 +76,7 @@ export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, purg
     }
   })())
   app.addHook('preClose', async () => { stopping.abort() })
+  // Fastify closes plugins in the reverse order of registration: pg-boss stops before the database
+  // plugin ends the pool it runs on.
   app.addHook('onClose', async () => { await boss?.stop({ graceful: true, timeout: 10_000 }) })
 }, { name: 'jobs', dependencies: ['database'] })

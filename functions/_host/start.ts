@@ -23,7 +23,12 @@ export async function start (role: string, choose: (functions: string) => HttpFu
   for (const warning of configWarnings(config)) log.warn(warning)
   if (loaded.warning !== undefined) log.warn(loaded.warning)
 
-  const app = await buildHost({ config, keys: loaded.keys, functions, runWorker: runWorker(config.runWorker), logger: log, applicationName: `burnlink-${role}` })
+  // Start-up can still find the configuration wanting (no POSTGRES_HOST and no embedded PostgreSQL installed).
+  const app = await buildHost({ config, keys: loaded.keys, functions, runWorker: runWorker(config.runWorker), logger: log, applicationName: `burnlink-${role}` }).catch((err: unknown) => {
+    if (!(err instanceof ConfigError)) throw err
+    process.stderr.write(`burnlink: configuration error: ${err.message}\n`)
+    process.exit(78) // EX_CONFIG
+  })
   let closing = false
   const shutdown = (signal: string): void => {
     if (closing) return

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from './private-postgres.ts'
 
@@ -24,15 +24,19 @@ export interface BurnlinkProcess {
   stop: () => Promise<void>
 }
 
-/** Starts functions/_host/serve.ts and waits until /healthz (the process) or /readyz (the database) answers 200. */
+/**
+ * Starts the HTTP server as `npm start` and the image do (functions/_host/run.sh serve, which
+ * execs node: the pid is node's) and waits until /healthz (the process) or /readyz (the database)
+ * answers 200.
+ */
 export async function startBurnlink (env: Record<string, string>, waitFor: 'healthz' | 'readyz' = 'readyz'): Promise<BurnlinkProcess> {
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'burnlink-fault-data-'))
-  const child = spawn(NODE, ['functions/_host/serve.ts'], {
+  const child = spawn(join(ROOT, 'functions/_host/run.sh'), ['serve'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      PATH: process.env.PATH ?? '',
+      PATH: `${dirname(NODE)}:${process.env.PATH ?? ''}`,
       HOME: process.env.HOME ?? '/tmp',
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'warn',

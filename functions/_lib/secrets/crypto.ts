@@ -97,8 +97,8 @@ export function open (sealed: Buffer, token: Token, keys: Keyring, passphraseKey
 // The master key is the HKDF salt (the extract step's HMAC key) and the token the input keying
 // material: neither a database dump plus the token's hash, nor the master key alone, yields it.
 // A gated secret appends the passphrase key, so the link plus the server's key is not enough either.
-// KeyObjects, not Buffers: Node re-validates a Buffer key on every call, which cost more CPU than
-// AES itself (scripts/bench/crypto-keys.ts: 79 µs per seal with Buffers, 23 µs with KeyObjects).
+// KeyObjects, not Buffers: Node re-validates a Buffer key on every call, which costs more CPU than
+// AES itself.
 function dataKey (version: number, token: Token, key: MasterKey, passphraseKey?: Buffer): KeyObject {
   const ikm = createSecretKey(passphraseKey === undefined ? token.bytes : Buffer.concat([token.bytes, passphraseKey]))
   return createSecretKey(Buffer.from(hkdfSync('sha256', ikm, key.bytes, `burnlink.data-key.v${version}`, 32)))

@@ -33,7 +33,7 @@ export function parseToken (key: string): Token | undefined {
 const REF_PREFIX = Buffer.from('burnlink.secret_ref.v1')
 
 // One-shot crypto.hash, not createHash: building Hash objects is most of the cost of these two
-// digests (scripts/bench/crypto-keys.ts: 4.6 → 3.1 µs per token), and a create derives two tokens.
+// digests, and a create derives two tokens.
 function fromBytes (key: string, bytes: Buffer): Token {
   const id = hash('sha256', bytes, 'buffer')
   // Hashing the id (not the token) lets an administrator compute a row's ref from the table.
