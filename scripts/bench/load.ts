@@ -1,128 +1,78 @@
-// Runs the load generator in a child process and measures what the measured window cost in CPU.
+// Runs the load generator's child process (HTTP load or the database ceiling), charges the CPU
+// its measured window cost the server and the database, and sums rounds up into a workload.
 import { fork } from 'node:child_process'
-import type { CeilingSpec } from './ceiling-child.ts'
-import type { ChildMessage, LoadResult, LoadSpec } from './load-child.ts'
-import { cpuDelta, cpuSnapshot, cpuSplit, memoryMiB } from './proc.ts'
+import type { CeilingSpec, ChildMessage, LoadResult, LoadSpec } from './load-child.ts'
+import { cpuSeconds } from './proc.ts'
 import { round3, spread, type Spread } from './stats.ts'
 
-const CHILD = new URL('./load-child.ts', import.meta.url)
-const CEILING_CHILD = new URL('./ceiling-child.ts', import.meta.url)
-
-/** What is measured besides the load generator: the server and the database backends. */
+/** What is measured besides the load: the server process and the PostgreSQL backends. */
 export interface Target {
   serverPid?: number
-  /** Pids of the PostgreSQL backends serving the server (looked up when the window opens). */
+  /** Looked up as the measured window opens. */
   backendPids?: () => Promise<number[]>
-  /** Set when the server is a child process: a window during which it died must not count. */
+  /** Set once the server has exited: a window during which it died must not count. */
   exitReport?: () => string | undefined
-  /** Called as the measured window opens and as it closes (the allocation phase's sampler). */
-  window?: { open: () => void, close: () => void }
 }
 
 export interface RoundResult extends LoadResult {
-  /** CPU µs per successful request, server process (all threads). */
+  /** CPU µs per successful request of the server process and of the backends. */
   serverCpuUs?: number
-  /** Share of the server's CPU spent in the kernel (system calls: sockets above all). */
-  serverSystemShare?: number
-  /** CPU µs per successful request, PostgreSQL backends of the database. */
   dbCpuUs?: number
-  serverRssMiB?: number
-  /** CPU µs per successful request of the load generator (or SQL client) process itself. */
-  clientCpuUs?: number
 }
 
-export interface LoadHandle {
-  result: Promise<RoundResult>
-  stop: () => void
-}
-
-export function startLoad (spec: LoadSpec | CeilingSpec, target: Target = {}, childModule: URL = CHILD): LoadHandle {
-  const child = fork(childModule, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  let before: { server: Map<number, number>, serverSplit: ReturnType<typeof cpuSplit>, db: Map<number, number>, client: Map<number, number>, pids: number[] } | undefined
-  const clientPids = child.pid === undefined ? [] : [child.pid]
+export function startLoad (spec: LoadSpec | CeilingSpec, target: Target = {}): { result: Promise<RoundResult>, stop: () => void } {
+  const child = fork(new URL('./load-child.ts', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const server = target.serverPid === undefined ? [] : [target.serverPid]
   const result = new Promise<RoundResult>((resolve, reject) => {
-    let opening: Promise<void> = Promise.resolve()
+    let start: { server: number, db: number, pids: number[] } | undefined
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'measuring') {
-        target.window?.open()
-        opening = (async () => {
-          const pids = await target.backendPids?.() ?? []
-          before = { server: cpuSnapshot(target.serverPid === undefined ? [] : [target.serverPid]), serverSplit: target.serverPid === undefined ? undefined : cpuSplit(target.serverPid), db: cpuSnapshot(pids), client: cpuSnapshot(clientPids), pids }
-        })()
+        const serverCpu = cpuSeconds(server)
+        void (target.backendPids?.() ?? Promise.resolve([])).then((pids) => { start = { server: serverCpu, db: cpuSeconds(pids), pids } }, reject)
       } else if (message.type === 'result') {
-        target.window?.close()
-        // A crashed server answers nothing: its window would read as NaN latencies and zero
-        // throughput, and a run would publish them. Stop the run with the server's last words.
+        // A crashed server answers nothing: stop the run with its last words rather than publish zeros.
         const exited = target.exitReport?.()
-        if (exited !== undefined) {
-          reject(new Error(exited))
-          return
+        if (exited !== undefined) return reject(new Error(exited))
+        const round: RoundResult = message.result
+        // IPC carries JSON: the percentiles of a window without a success arrive as null.
+        for (const key of ['p50', 'p90', 'p99', 'max'] as const) round.latencyMs[key] ??= Number.NaN
+        if (start !== undefined && round.ok > 0) {
+          if (server.length > 0) round.serverCpuUs = (cpuSeconds(server) - start.server) / round.ok * 1e6
+          if (start.pids.length > 0) round.dbCpuUs = (cpuSeconds(start.pids) - start.db) / round.ok * 1e6
         }
-        const server = cpuSnapshot(target.serverPid === undefined ? [] : [target.serverPid])
-        const serverSplit = target.serverPid === undefined ? undefined : cpuSplit(target.serverPid)
-        const db = cpuSnapshot(before?.pids ?? [])
-        const client = cpuSnapshot(clientPids)
-        opening.then(() => {
-          const load = message.result
-          // IPC carries JSON: a run without successes has NaN percentiles, which arrive as null.
-          for (const key of ['p50', 'p90', 'p99', 'max'] as const) load.latencyMs[key] ??= Number.NaN
-          const round: RoundResult = { ...load }
-          if (before !== undefined && load.ok > 0) {
-            if (target.serverPid !== undefined) round.serverCpuUs = cpuDelta(before.server, server) / load.ok * 1e6
-            if (serverSplit !== undefined && before.serverSplit !== undefined) {
-              const system = serverSplit.system - before.serverSplit.system
-              const total = system + serverSplit.user - before.serverSplit.user
-              if (total > 0) round.serverSystemShare = system / total
-            }
-            if (target.backendPids !== undefined) round.dbCpuUs = cpuDelta(before.db, db) / load.ok * 1e6
-            // The child exits right after reporting; if it is already gone, its figure is unknown.
-            if (client.size === before.client.size && client.size > 0) round.clientCpuUs = cpuDelta(before.client, client) / load.ok * 1e6
-          }
-          const memory = target.serverPid === undefined ? undefined : memoryMiB(target.serverPid)
-          if (memory !== undefined) round.serverRssMiB = memory.rss
-          resolve(round)
-        }, reject)
+        resolve(round)
       } else {
         reject(new Error(`load generator failed: ${message.message}`))
       }
     })
     child.on('exit', (code) => { if (code !== 0) reject(new Error(`load generator exited with ${code}`)) })
-    child.send({ type: 'run', spec })
+    child.send({ type: 'run', spec: 'workload' in spec ? { ...spec, serverPid: target.serverPid } : spec })
   })
   return { result, stop: () => { if (child.connected) child.send({ type: 'stop' }) } }
 }
 
-export async function runLoad (spec: LoadSpec, target: Target = {}): Promise<RoundResult> {
+export async function runLoad (spec: LoadSpec | CeilingSpec, target: Target = {}): Promise<RoundResult> {
   return await startLoad(spec, target).result
 }
 
-export async function runCeiling (spec: CeilingSpec, target: Target = {}): Promise<RoundResult> {
-  return await startLoad(spec, target, CEILING_CHILD).result
-}
-
 export interface WorkloadSummary {
-  workload: string
   rounds: number
   okPerSecond: Spread
   p50Ms: Spread
   p99Ms: Spread
-  serverCpuUs?: Spread
-  serverSystemShare?: Spread
-  dbCpuUs?: Spread
-  clientCpuUs?: Spread
-  /** The server's peak RSS (VmHWM) over this workload's rounds alone, where it could be reset (PeakRss). */
-  serverPeakRssMiB?: number
-  /** Every non-2xx status and error, summed over all rounds: zero is the target. */
+  /** Medians over the rounds. */
+  serverCpuUs?: number
+  dbCpuUs?: number
+  /** Non-2xx responses, errors and timeouts over all rounds. */
   failures: number
   statuses: Record<string, number>
-  raw: RoundResult[]
+  /** The server's peak RSS over this workload's rounds (VmHWM, reset as it starts). */
+  peakRssMiB?: number
 }
 
-export function summarize (workload: string, rounds: RoundResult[]): WorkloadSummary {
-  const pick = (f: (r: RoundResult) => number | undefined): Spread | undefined => {
-    const values = rounds.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v))
-    if (values.length === 0) return undefined
-    const s = spread(values)
+export function summarize (rounds: readonly RoundResult[]): WorkloadSummary {
+  const over = (f: (r: RoundResult) => number | undefined): Spread => {
+    const s = spread(rounds.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v)))
     return { median: round3(s.median), min: round3(s.min), max: round3(s.max) }
   }
   const statuses: Record<string, number> = {}
@@ -134,22 +84,16 @@ export function summarize (workload: string, rounds: RoundResult[]): WorkloadSum
     }
     failures += round.errors + round.timeouts
   }
-  const serverCpuUs = pick((r) => r.serverCpuUs)
-  const serverSystemShare = pick((r) => r.serverSystemShare)
-  const clientCpuUs = pick((r) => r.clientCpuUs)
-  const dbCpuUs = pick((r) => r.dbCpuUs)
+  const serverCpuUs = over((r) => r.serverCpuUs).median
+  const dbCpuUs = over((r) => r.dbCpuUs).median
   return {
-    workload,
     rounds: rounds.length,
-    okPerSecond: pick((r) => r.okPerSecond) ?? spread([]),
-    p50Ms: pick((r) => r.latencyMs.p50) ?? spread([]),
-    p99Ms: pick((r) => r.latencyMs.p99) ?? spread([]),
-    ...(serverCpuUs === undefined ? {} : { serverCpuUs }),
-    ...(serverSystemShare === undefined ? {} : { serverSystemShare }),
-    ...(dbCpuUs === undefined ? {} : { dbCpuUs }),
-    ...(clientCpuUs === undefined ? {} : { clientCpuUs }),
+    okPerSecond: over((r) => r.okPerSecond),
+    p50Ms: over((r) => r.latencyMs.p50),
+    p99Ms: over((r) => r.latencyMs.p99),
+    ...(Number.isFinite(serverCpuUs) ? { serverCpuUs } : {}),
+    ...(Number.isFinite(dbCpuUs) ? { dbCpuUs } : {}),
     failures,
-    statuses,
-    raw: rounds
+    statuses
   }
 }

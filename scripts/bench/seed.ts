@@ -1,20 +1,16 @@
-// Puts secrets into the database directly with SQL, in the server's exact format: revealable
-// ones (sealed with the server's master key, keys written to a file) and bulk filler rows.
+// Puts secrets into the database with SQL, in the server's format: revealable ones (sealed with
+// the server's master key, their keys written to a file) and bulk rows nobody can reveal.
 import { writeFileSync } from 'node:fs'
 import type postgres from 'postgres'
 import { keyring, masterKey, seal, type Keyring } from '../../functions/_lib/secrets/crypto.ts'
 import { newToken } from '../../functions/_lib/secrets/token.ts'
 import { SECRET_1KIB } from './load-child.ts'
 
-export function benchKeyring (hexKey: string): Keyring {
-  return keyring(masterKey(Buffer.from(hexKey, 'hex')))
-}
-
 const BATCH = 2000
 
 /** Bytes of the ciphertext the server stores for a 1 KiB secret (header, padding and tag included). */
 export function sealedSize (): number {
-  return seal(SECRET_1KIB, newToken(), benchKeyring('00'.repeat(32))).length
+  return seal(SECRET_1KIB, newToken(), keyring(masterKey(Buffer.alloc(32)))).length
 }
 
 /** Inserts `count` revealable 1 KiB secrets (TTL one day) and writes their keys to `keysFile`. */

@@ -1,20 +1,31 @@
-// Starts the server under test (or the bare Fastify baseline) as a child process on a free port.
-import { spawn, type ChildProcess } from 'node:child_process'
+// Starts the server under test (or the bare Fastify route, or npm start) as a child process on a
+// free port, and stops it.
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { descendants } from './pss.ts'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/**
+ * The node flags of functions/_host/run.sh, through which npm start and the image start every
+ * Burnlink process (the bench starts the server the same way); the bare route gets them too.
+ */
+export const SERVER_NODE_ARGS: readonly string[] = /^exec node ((?:--\S+ )*)/m.exec(readFileSync(join(ROOT, 'functions/_host/run.sh'), 'utf8'))?.[1]?.trim().split(' ') ?? []
 
 export interface RunningServer {
   pid: number
   url: string
-  /** Output the server wrote (warnings and errors only, LOG_LEVEL=warn). */
+  /** What the process wrote last (LOG_LEVEL=warn: warnings and errors). */
   output: () => string
-  /** Undefined while the server runs; once it has exited, how and with what last output. */
+  /** Undefined while it runs; once it has exited, how, with its last output. */
   exitReport: () => string | undefined
-  stop: () => Promise<void>
+  /** SIGTERM to `pid` (by default the process started), SIGKILL after 40 s; resolves once it exited. */
+  stop: (pid?: number) => Promise<void>
 }
 
 export async function freePort (): Promise<number> {
@@ -27,65 +38,48 @@ export async function freePort (): Promise<number> {
   return address.port
 }
 
-export interface ServerOptions {
-  /** Environment on top of the bench's (POSTGRES_*, DATA_DIR, ENCRYPTION_KEY, …). */
-  env: Record<string, string>
-  /** Extra node flags, e.g. --cpu-prof. */
-  nodeArgs?: string[]
-  /** Replaces SERVER_NODE_ARGS (the young-generation phase compares settings). */
-  runtimeArgs?: readonly string[]
-  /** Start the bare Fastify baseline instead of Burnlink. */
-  bare?: boolean
-  readyTimeoutMs?: number
-}
-
 /**
- * How the server runs in production (package.json's start script, the Dockerfile's NODE_OPTIONS
- * and NODE_COMPILE_CACHE), so the bench measures the process users get. test/runtime.test.ts
- * keeps the three in step.
+ * Spawns a server listening on PORT and waits for /readyz to answer 200 (the database answers and
+ * is migrated). On failure, the process and everything it started are killed.
  */
-export const SERVER_NODE_ARGS = ['--max-semi-space-size=8'] as const
-const COMPILE_CACHE = join(ROOT, 'node_modules', '.cache', 'node-compile')
-
-export async function startServer (options: ServerOptions): Promise<RunningServer> {
+export async function launch (command: string, args: readonly string[], env: Record<string, string>): Promise<RunningServer> {
   const port = await freePort()
-  const entry = options.bare === true ? fileURLToPath(new URL('./bare-server.ts', import.meta.url)) : 'functions/_host/serve.ts'
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', NODE_COMPILE_CACHE: COMPILE_CACHE, ...options.env, PORT: String(port), HOST: '127.0.0.1' }
-  const child = spawn(process.execPath, [...(options.runtimeArgs ?? SERVER_NODE_ARGS), ...(options.nodeArgs ?? []), entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  // node_modules/.bin's node first, as npm scripts have it.
+  const child = spawn(command, args, { cwd: ROOT, env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const keep = (chunk: Buffer): void => { output = (output + chunk.toString('utf8')).slice(-20_000) }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
+  child.stdout.on('data', keep)
+  child.stderr.on('data', keep)
+  const exitReport = (): string | undefined => child.exitCode === null && child.signalCode === null
+    ? undefined
+    : `${command} (pid ${child.pid ?? '?'}) exited with ${child.signalCode ?? `code ${child.exitCode ?? '?'}`}; its last output:\n${output}`
   const url = `http://127.0.0.1:${port}`
-  await waitReady(child, url, options.readyTimeoutMs ?? 120_000, () => output)
-  return {
-    pid: child.pid as number,
-    url,
-    output: () => output,
-    exitReport: () => child.exitCode === null && child.signalCode === null
-      ? undefined
-      : `server (pid ${child.pid ?? '?'}) exited with ${child.signalCode ?? `code ${child.exitCode ?? '?'}`}; its last output:\n${output}`,
-    stop: async () => {
-      if (child.exitCode !== null) return
-      const exited = once(child, 'exit')
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 40_000)
-      await exited
-      clearTimeout(timer)
+  try {
+    const deadline = Date.now() + 120_000
+    while (!await fetch(`${url}/readyz`).then((res) => res.ok, () => false)) {
+      const exited = exitReport()
+      if (exited !== undefined) throw new Error(exited)
+      if (Date.now() > deadline) throw new Error(`not ready after 120 s: ${output}`)
+      await sleep(50)
     }
+  } catch (err) {
+    for (const pid of descendants([child.pid as number]).reverse()) { try { process.kill(pid, 'SIGKILL') } catch {} }
+    throw err
   }
+  const stop = async (pid = child.pid as number): Promise<void> => {
+    if (exitReport() !== undefined) return
+    const exited = once(child, 'exit')
+    process.kill(pid, 'SIGTERM')
+    const timer = setTimeout(() => { for (const p of [pid, child.pid as number]) { try { process.kill(p, 'SIGKILL') } catch {} } }, 40_000)
+    await exited
+    clearTimeout(timer)
+  }
+  return { pid: child.pid as number, url, output: () => output, exitReport, stop }
 }
 
-async function waitReady (child: ChildProcess, url: string, timeoutMs: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output()}`)
-    try {
-      const res = await fetch(`${url}/readyz`)
-      if (res.ok) return
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  child.kill('SIGKILL')
-  throw new Error(`server not ready after ${timeoutMs} ms: ${output()}`)
+/** Burnlink as npm start starts it (functions/_host/run.sh, which execs node), or the bare route. */
+export async function startServer (options: { env: Record<string, string>, bare?: boolean }): Promise<RunningServer> {
+  return options.bare === true
+    ? await launch(process.execPath, [...SERVER_NODE_ARGS, fileURLToPath(new URL('./bare-server.ts', import.meta.url))], options.env)
+    : await launch(join(ROOT, 'functions/_host/run.sh'), ['serve'], options.env)
 }

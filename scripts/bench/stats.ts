@@ -13,9 +13,7 @@ export function spread (values: readonly number[]): Spread {
 
 /** Nearest-rank percentile of an already sorted array; NaN when empty. */
 export function percentile (sorted: Float64Array | readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[rank] as number
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number
 }
 
 export interface LatencySummary { p50: number, p90: number, p99: number, max: number }
@@ -23,12 +21,7 @@ export interface LatencySummary { p50: number, p90: number, p99: number, max: nu
 /** Latency percentiles in milliseconds from raw samples (sorted in place). */
 export function summarizeLatency (samples: Float64Array): LatencySummary {
   samples.sort()
-  return {
-    p50: percentile(samples, 50),
-    p90: percentile(samples, 90),
-    p99: percentile(samples, 99),
-    max: percentile(samples, 100)
-  }
+  return { p50: percentile(samples, 50), p90: percentile(samples, 90), p99: percentile(samples, 99), max: percentile(samples, 100) }
 }
 
 /** Rounds a number for reports: 3 significant digits is all a noisy machine supports. */
