@@ -4,7 +4,7 @@ import { SecretNotFound } from './_lib/platform/errors.ts'
 import type { HttpFunction } from './_lib/platform/http-function.ts'
 import { guardPassphrase } from './_lib/secrets/passphrase-guard.ts'
 import { perMinute } from './_lib/platform/rate-limit.ts'
-import { requestPassphrase } from './_lib/secrets/request-passphrase.ts'
+import { refusePassphraseInUrl, requestPassphrase } from './_lib/secrets/request-passphrase.ts'
 import { commonErrors, SecretKeyParams } from './_lib/platform/schemas.ts'
 import { deleteUnreadSecret } from './_lib/secrets/store.ts'
 import { Passphrase } from './_lib/secrets/text.ts'
@@ -43,6 +43,7 @@ const deleteSecret: HttpFunction = {
       // Most DELETEs carry no body at all: validate that as an empty object.
       preValidation: async (request) => { request.body ??= {} },
       async handler (request) {
+        refusePassphraseInUrl(request)
         const body: Static<typeof DeleteSecretBody> = request.body
         const passphrase = requestPassphrase(request, body.passphrase)
         const token = parseToken(request.params.secret_key)

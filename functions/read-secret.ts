@@ -6,7 +6,7 @@ import type { HttpFunction } from './_lib/platform/http-function.ts'
 import { deriveLegacyPassphraseKey } from './_lib/secrets/passphrase.ts'
 import { guardPassphrase } from './_lib/secrets/passphrase-guard.ts'
 import { perMinute } from './_lib/platform/rate-limit.ts'
-import { requestPassphrase } from './_lib/secrets/request-passphrase.ts'
+import { refusePassphraseInUrl, requestPassphrase } from './_lib/secrets/request-passphrase.ts'
 import { takeSecret } from './_lib/secrets/store.ts'
 import { commonErrors, SecretKeyParams } from './_lib/platform/schemas.ts'
 import { parseToken } from './_lib/secrets/token.ts'
@@ -40,6 +40,7 @@ const readSecret: HttpFunction = {
         response: { 200: ReadSecretReply, ...commonErrors(400, 403, 404, 429, 503) }
       },
       async handler (request) {
+        refusePassphraseInUrl(request)
         const token = parseToken(request.params.secret_key) // malformed → the same 404, no query
         if (token === undefined) throw new SecretNotFound()
         const by = who(request)

@@ -1,6 +1,7 @@
 // buildHost(): the Fastify instance serving a chosen set of functions. It never listens.
+import { isUtf8 } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import pino, { type DestinationStream } from 'pino'
@@ -9,14 +10,14 @@ import { auditor } from '../_lib/secrets/audit.ts'
 import type { Config, TrustProxy } from '../_lib/platform/config.ts'
 import type { Keyring } from '../_lib/secrets/crypto.ts'
 import { databasePlugin } from '../_lib/platform/database.ts'
-import { RateLimited } from '../_lib/platform/errors.ts'
+import { BodyNotUtf8, RateLimited } from '../_lib/platform/errors.ts'
 import type { App, HttpFunction } from '../_lib/platform/http-function.ts'
 import { loggerOptions, requestChildLogger } from '../_lib/platform/log.ts'
 import { HashPool } from '../_lib/secrets/passphrase.ts'
 import { ErrorReply } from '../_lib/platform/schemas.ts'
 import { AJV_OPTIONS } from './ajv.ts'
 import { openApiDocument, registerDocs } from './docs.ts'
-import { handleError, handleNotFound } from './error-handler.ts'
+import { handleError, handleFrameworkError, handleNotFound } from './error-handler.ts'
 import { addHttpHooks, SECURITY_HEADERS } from './http-hooks.ts'
 import { jobsPlugin } from './jobs.ts'
 import { databaseGate } from './database-gate.ts'
@@ -55,6 +56,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
     pluginTimeout: 120_000,
     // Long keys must reach the handler, which answers any malformed key with the same 404.
     routerOptions: { maxParamLength: 2048 },
+    frameworkErrors: handleFrameworkError,
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return
       const body = JSON.stringify({ statusCode: 400, code: 'REQUEST_INVALID', error: 'Bad Request', message: 'Malformed HTTP request' })
@@ -66,6 +68,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
 
   // The API speaks JSON only: anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
+  replaceJsonParser(app)
   app.addSchema(ErrorReply)
   addHttpHooks(app)
   app.setErrorHandler(handleError)
@@ -92,6 +95,20 @@ export async function buildHost (options: HostOptions): Promise<App> {
     await app.register(jobsPlugin, { purgeBatchSize: config.purgeBatchSize, purgeRowsPerSecond: config.purgeRowsPerSecond, retentionDays: config.audit.retentionDays, onPurged: app.metrics.recordPurge })
   }
   return app
+}
+
+/**
+ * Fastify decodes a JSON body as UTF-8 with replacement: invalid bytes would be stored as U+FFFD
+ * and the reader would get other bytes than were sent. Refuse them; the rest is Fastify's parser.
+ */
+function replaceJsonParser (app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer
+    if (!isUtf8(bytes)) { done(new BodyNotUtf8(), undefined); return }
+    void parseJson(request, bytes.toString('utf8'), done)
+  })
 }
 
 // Fastify accepts a hop count at run time but not in its types; the function form is equivalent.

@@ -2,6 +2,8 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { DatabaseUnavailable, RouteNotFound, type ErrorBody } from '../_lib/platform/errors.ts'
+import { logsInfo } from '../_lib/platform/log.ts'
+import { JSON_CSP, SECURITY_HEADERS } from './http-hooks.ts'
 
 // Fastify's own client errors, renamed into Burnlink's catalogue. Messages are ours: the JSON
 // parser's own message quotes the body, and the body holds the secret.
@@ -59,6 +61,18 @@ export async function handleError (err: FastifyError, request: FastifyRequest, r
   if (retryAfter !== undefined) void res.header('retry-after', String(retryAfter))
   void res.code(statusCode)
   return body
+}
+
+/**
+ * Fastify's frameworkErrors: a URL it cannot decode is refused before routing, so no hook runs.
+ * Its default body quotes the path (which may hold a key) and skips our headers and request log:
+ * the same shape, headers and line as every other answer, here by hand.
+ */
+export function handleFrameworkError (err: FastifyError, request: FastifyRequest, res: FastifyReply): void {
+  const { statusCode, body } = shapeError(err)
+  void res.headers(SECURITY_HEADERS).header('content-security-policy', JSON_CSP).header('x-request-id', request.id)
+  void res.code(statusCode).send(body)
+  if (logsInfo(request.log)) request.log.info({ method: request.method, route: '(no route)', statusCode, code: body.code }, 'request completed')
 }
 
 export async function handleNotFound (_request: FastifyRequest, res: FastifyReply): Promise<ErrorBody> {

@@ -8,6 +8,8 @@ export const SecretTtlOutOfRange = createError('SECRET_TTL_OUT_OF_RANGE', '%s', 
 export const PassphraseRequired = createError('SECRET_PASSPHRASE_REQUIRED', 'This secret is protected by a passphrase: send it as {"passphrase": "..."} or in the X-Passphrase header', 403)
 export const PassphraseWrong = createError('SECRET_PASSPHRASE_WRONG', 'The passphrase does not match; the secret was not deleted', 403)
 export const PassphraseConflict = createError('REQUEST_PASSPHRASE_CONFLICT', 'The X-Passphrase header and the body\'s passphrase differ; send one of them', 400)
+export const PassphraseInUrl = createError('REQUEST_PASSPHRASE_IN_URL', 'Send the passphrase as {"passphrase": "..."} in the body or in the X-Passphrase header, never in the URL: URLs end up in proxy and server logs', 400)
+export const BodyNotUtf8 = createError('REQUEST_MALFORMED_JSON', 'The body is not valid UTF-8; send JSON as UTF-8', 400)
 export const SecretKeyMissingPassphrase = createError('REQUEST_INVALID', 'reveal_requires_passphrase needs a passphrase', 400)
 
 /** An error class whose instances carry the Retry-After (seconds) that the error handler sends. */

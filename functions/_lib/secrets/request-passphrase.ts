@@ -1,6 +1,6 @@
 // Reads the passphrase a request presents: JSON body {"passphrase"} or the X-Passphrase header.
 import type { FastifyRequest } from 'fastify'
-import { PassphraseConflict } from '../platform/errors.ts'
+import { PassphraseConflict, PassphraseInUrl } from '../platform/errors.ts'
 import { Passphrase, requireWellFormed } from './text.ts'
 import createError from '@fastify/error'
 
@@ -18,4 +18,14 @@ export function requestPassphrase (request: FastifyRequest, fromBody: string | u
   if (fromBody !== undefined) requireWellFormed('passphrase', fromBody)
   if (fromHeader !== undefined && fromBody !== undefined && fromHeader !== fromBody) throw new PassphraseConflict()
   return fromBody ?? fromHeader
+}
+
+/**
+ * Some clients put the passphrase in the query string. It is never read from there (URLs end up
+ * in proxy logs), and ignoring it would answer as if it were missing: say where it belongs instead.
+ */
+export function refusePassphraseInUrl (request: FastifyRequest): void {
+  const query = request.query
+  if (typeof query !== 'object' || query === null) return
+  if (Object.keys(query).some((name) => /^(x-)?passphrase$/i.test(name))) throw new PassphraseInUrl()
 }
