@@ -1,6 +1,7 @@
 // buildHost(): the Fastify instance serving a chosen set of functions. It never listens.
 import { isUtf8 } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -51,6 +52,12 @@ export async function buildHost (options: HostOptions): Promise<App> {
     bodyLimit: config.secret.maxBytes * 6 + 16 * 1024,
     ajv: AJV_OPTIONS,
     return503OnClosing: true,
+    // Fastify turns Node's request timeout off: a client sending its body a byte at a time would
+    // hold its connection (and, before preHandler, a database-gate slot) for as long as it liked.
+    requestTimeout: config.http.requestTimeout * 1000,
+    keepAliveTimeout: config.http.keepAliveTimeout * 1000,
+    // Node looks for overdue requests every 30 s by default: a fraction of the shortest limit instead.
+    http: { headersTimeout: config.http.headersTimeout * 1000, connectionsCheckingInterval: Math.min(config.http.headersTimeout * 250, 5_000) },
     // The embedded PostgreSQL's first start (initdb) can outlast Fastify's default plugin timeout
     // on a small or busy machine; a slow start is better than a crash.
     pluginTimeout: 120_000,
@@ -59,10 +66,11 @@ export async function buildHost (options: HostOptions): Promise<App> {
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return
-      const body = JSON.stringify({ statusCode: 400, code: 'REQUEST_INVALID', error: 'Bad Request', message: 'Malformed HTTP request' })
+      const timedOut = (err as { code?: string }).code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      const [status, code, message] = timedOut ? [408, 'REQUEST_TIMEOUT', 'The request was not sent in time'] : [400, 'REQUEST_INVALID', 'Malformed HTTP request']
+      const body = JSON.stringify({ statusCode: status, code, error: STATUS_CODES[status], message })
       const headers = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${headers}\r\n${body}`)
-      void err
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${headers}\r\n${body}`)
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
 

@@ -18,8 +18,13 @@ export function databaseGate (maxInFlight: number): (scope: FastifyInstance) => 
   return (scope) => {
     // Callback hooks, not async ones: these run for every request to a database route, and an
     // async hook costs each a promise and its settling.
-    scope.addHook('onRequest', (request, _reply, done) => {
-      if (!scope.isDatabaseReady()) { done(new DatabaseUnavailable()); return }
+    scope.addHook('onRequest', (_request, _reply, done) => {
+      done(scope.isDatabaseReady() ? undefined : new DatabaseUnavailable())
+    })
+    // A place is taken only once the body has arrived (preHandler): a client that sends its body
+    // slowly waits outside the gate, where only the request timeout limits it, and cannot fill
+    // the gate for everyone else.
+    scope.addHook('preHandler', (request, _reply, done) => {
       if (inFlight >= maxInFlight) { done(new ServiceBusy()); return }
       inFlight++
       counted.add(request)
@@ -36,7 +41,7 @@ export function databaseGate (maxInFlight: number): (scope: FastifyInstance) => 
       done(null, payload)
     })
     // The same request never counts out twice; these cover answers that skip onSend (a hijacked
-    // reply) and requests whose body never fully arrived, which no handler will run for.
+    // reply) and clients that hang up while their handler runs.
     scope.addHook('onResponse', (request, _reply, done) => { leave(request); done() })
     scope.addHook('onRequestAbort', (request, done) => { leave(request); done() })
   }

@@ -21,6 +21,9 @@ export const EnvSchema = Type.Object({
   POSTGRES_POOL_SIZE: Int({ minimum: 1, maximum: 200, default: 10, description: 'connections per process' }),
   PORT: Int({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address' }),
+  HTTP_HEADERS_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 3600, default: 10, description: 'a client must send its request headers within this time' }),
+  HTTP_REQUEST_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 3600, default: 30, description: 'a client must send its whole request, body included, within this time' }),
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 3600, default: 72, description: 'an idle keep-alive connection is closed after this time' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'generated master key and embedded database' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'log level' }),
   TRUST_PROXY: Type.String({ default: 'false', description: 'false | true | hop count | comma-separated proxy IPs/CIDRs' }),
@@ -61,7 +64,8 @@ export interface Config {
     poolSize: number
     prepare: boolean
   }>
-  readonly http: Readonly<{ port: number, host: string, trustProxy: TrustProxy }>
+  /** Timeouts in seconds: headers, the whole request, an idle keep-alive connection. */
+  readonly http: Readonly<{ port: number, host: string, trustProxy: TrustProxy, headersTimeout: number, requestTimeout: number, keepAliveTimeout: number }>
   readonly dataDir: string
   readonly logLevel: Env['LOG_LEVEL']
   readonly functions: string
@@ -111,7 +115,15 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       poolSize: e.POSTGRES_POOL_SIZE,
       prepare: e.POSTGRES_PREPARE === 'true'
     }),
-    http: Object.freeze({ port: e.PORT, host: e.HOST, trustProxy: parseTrustProxy(e.TRUST_PROXY) }),
+    http: Object.freeze({
+      port: e.PORT,
+      host: e.HOST,
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      // Node requires the headers' limit to be within the whole request's.
+      headersTimeout: Math.min(e.HTTP_HEADERS_TIMEOUT_SECONDS, e.HTTP_REQUEST_TIMEOUT_SECONDS),
+      requestTimeout: e.HTTP_REQUEST_TIMEOUT_SECONDS,
+      keepAliveTimeout: e.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS
+    }),
     dataDir: resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
     functions: e.FUNCTIONS,
