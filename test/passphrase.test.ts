@@ -84,14 +84,14 @@ test('reveal_requires_passphrase without a passphrase is refused', async (t) => 
 
 /** burnlink_passphrase_hashes_total from /metrics: the Argon2id runs this process has finished. */
 async function hashesRun (app: Awaited<ReturnType<typeof startTestApp>>['app']): Promise<number> {
-  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
+  const text = (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer passphrase-test' } })).body
   const line = text.split('\n').find((l) => l.startsWith('burnlink_passphrase_hashes_total '))
   assert.ok(line !== undefined, 'the metric is exported')
   return Number(line.split(' ')[1])
 }
 
 test('one Argon2id run per passphrase set or checked: a gated secret costs one to create and one to reveal', async (t) => {
-  const { app } = await startTestApp(t)
+  const { app } = await startTestApp(t, { env: { METRICS_TOKEN: 'passphrase-test' } })
   assert.equal(await hashesRun(app), 0)
   const { secret_key: gated } = await createSecret(app, bodyFor('gated'))
   assert.equal(await hashesRun(app), 1, 'create: the stored check and the key share from one run')
@@ -103,7 +103,7 @@ test('one Argon2id run per passphrase set or checked: a gated secret costs one t
 })
 
 test('a gated secret stored in the older form (PHC hash, key share from a second run) still reveals with its passphrase only', async (t) => {
-  const { app, config } = await startTestApp(t)
+  const { app, config } = await startTestApp(t, { env: { METRICS_TOKEN: 'passphrase-test' } })
   const keys = loadKeys(config).keys
   const pool = new HashPool(1)
   const olderForm = async (secret: string): Promise<string> => {

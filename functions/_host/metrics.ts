@@ -23,12 +23,16 @@ declare module 'fastify' {
 }
 
 export interface MetricsOptions {
-  /** When set, scrapers must send it as a bearer token (METRICS_TOKEN). */
+  /** Scrapers must send it as a bearer token (METRICS_TOKEN); without it /metrics is not served. */
   token?: string | undefined
   poolSize: number
   /** The process's Argon2id pool, whose runs and queue are read at scrape time. */
   hashPool: HashPool
 }
+
+// A scrape reuses the database figures read this recently: they cost several queries outside the
+// database gate, and Prometheus scrapes every 15 s or more, so fresher figures buy nothing.
+const DATABASE_FIGURES_MAX_AGE_MS = 10_000
 
 // Below this many rows (by the planner's estimate) an exact count(*) costs well under a
 // millisecond or two; above, the estimate from the last (auto)vacuum/analyze is good enough.
@@ -132,6 +136,14 @@ export const metricsPlugin = fp(async (app: FastifyInstance, options: MetricsOpt
     }
   }
 
+  // Concurrent scrapes share one read; the next read starts once this one is old enough.
+  let lastRead: { at: number, done: Promise<void> } | undefined
+  async function databaseFigures (): Promise<void> {
+    const now = Date.now()
+    if (lastRead === undefined || now - lastRead.at >= DATABASE_FIGURES_MAX_AGE_MS) lastRead = { at: now, done: readDatabase() }
+    await lastRead.done
+  }
+
   app.decorate('metrics', {
     recordPurge: (result: PurgeResult) => {
       expired.inc(result.purged)
@@ -155,7 +167,10 @@ export const metricsPlugin = fp(async (app: FastifyInstance, options: MetricsOpt
     done()
   })
 
-  const expected = options.token === undefined ? undefined : digest(options.token)
+  // Without a token there is no /metrics at all (404): its counts tell anyone when secrets are
+  // created and revealed, and its database figures cost queries anyone could trigger.
+  if (options.token === undefined) return
+  const expected = digest(options.token)
   app.get('/metrics', {
     schema: {
       hide: true,
@@ -166,7 +181,6 @@ export const metricsPlugin = fp(async (app: FastifyInstance, options: MetricsOpt
       }
     },
     onRequest: async (request, reply) => {
-      if (expected === undefined) return
       const presented = bearerToken(request)
       if (presented === undefined) {
         void reply.header('www-authenticate', 'Bearer realm="metrics"')
@@ -176,7 +190,7 @@ export const metricsPlugin = fp(async (app: FastifyInstance, options: MetricsOpt
       if (!timingSafeEqual(digest(presented), expected)) throw new MetricsTokenWrong()
     }
   }, async (_request, reply) => {
-    await readDatabase()
+    await databaseFigures()
     void reply.type(registry.contentType)
     return await registry.metrics()
   })

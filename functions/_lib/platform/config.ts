@@ -38,7 +38,7 @@ export const EnvSchema = Type.Object({
   ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 1, description: 'master key: 32 bytes as 64 hex chars or base64' })),
   ENCRYPTION_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'file holding the master key' })),
   ENCRYPTION_KEYS_PREVIOUS: Type.Optional(Type.String({ description: 'comma-separated older master keys, still accepted for reading' })),
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'when set, GET /metrics requires Authorization: Bearer <this token>' })),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'GET /metrics is served only when this is set, and requires Authorization: Bearer <this token>' })),
   PASSPHRASE_MAX_FAILURES_PER_CLIENT: Int({ minimum: 1, default: 5, description: 'wrong passphrases per secret and client IP before that pair is locked' }),
   PASSPHRASE_MAX_FAILURES_PER_SECRET: Int({ minimum: 1, default: 20, description: 'wrong passphrases per secret (all clients) before it is locked' }),
   PASSPHRASE_FAILURE_WINDOW_SECONDS: Int({ minimum: 1, default: 600, description: 'window in which wrong passphrases are counted' }),
