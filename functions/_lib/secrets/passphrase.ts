@@ -88,10 +88,12 @@ export async function hashPassphrase (pool: HashPool, passphrase: string): Promi
 /** Constant-time comparison: of the verifier here, inside argon2's verify for the older form. */
 export async function checkPassphrase (pool: HashPool, encoded: string, passphrase: string): Promise<PassphraseCheck> {
   if (encoded.startsWith('$argon2id$')) {
+    refuseCostlier(phcCost(encoded))
     const ok = await pool.run(async () => await verify(encoded, passphrase))
     return ok ? { ok, key: undefined } : { ok }
   }
   const stored = parse(encoded)
+  refuseCostlier(stored.cost)
   const root = await argon2idRaw(pool, passphrase, stored.salt, stored.cost)
   const verifier = label(root, VERIFIER_LABEL)
   if (verifier.length !== stored.verifier.length || !timingSafeEqual(verifier, stored.verifier)) return { ok: false }
@@ -130,4 +132,18 @@ function parse (encoded: string): { cost: Cost, salt: Buffer, verifier: Buffer }
     salt: Buffer.from(salt, 'base64'),
     verifier: Buffer.from(verifier, 'base64')
   }
+}
+
+/**
+ * The cost is read from the stored hash, and whoever can write to the database could raise it
+ * until one check allocates gigabytes: nothing above the server's own cost is ever run.
+ */
+function refuseCostlier (cost: Cost | undefined): void {
+  if (cost !== undefined && cost.memoryCost <= ARGON2ID_COST.memoryCost && cost.timeCost <= ARGON2ID_COST.timeCost && cost.parallelism <= ARGON2ID_COST.parallelism) return
+  throw new Error('a stored passphrase hash asks for more Argon2id work than ARGON2ID_COST (or none can be read); refused')
+}
+
+function phcCost (encoded: string): Cost | undefined {
+  const match = /^\$argon2id\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,10})\$/.exec(encoded)
+  return match === null ? undefined : { memoryCost: Number(match[1]), timeCost: Number(match[2]), parallelism: Number(match[3]) }
 }
