@@ -12,6 +12,6 @@ const out = process.argv[2] ?? 'docs/openapi.json'
 // Building the document registers routes only; the key is never used.
 const keys = keyring(masterKey(randomBytes(32)))
 const config = loadConfig()
-const deps = { config, keys, hashPool: new HashPool(config.passphraseHashConcurrency), who: auditor('full', keys.current.bytes) }
+const deps = { config, keys, hashPool: new HashPool(config.passphraseHashConcurrency), who: auditor('full', keys.current.bytes, config.clientIpv6Prefix) }
 writeFileSync(out, JSON.stringify(await openApiDocument(ALL_FUNCTIONS, deps), null, 2) + '\n')
 process.stdout.write(`wrote ${out}\n`)

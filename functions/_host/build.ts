@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import pino, { type DestinationStream } from 'pino'
 import { ALL_FUNCTIONS } from '../index.ts'
 import { auditor } from '../_lib/secrets/audit.ts'
+import { clientKey } from '../_lib/platform/client-key.ts'
 import type { Config, TrustProxy } from '../_lib/platform/config.ts'
 import type { Keyring } from '../_lib/secrets/crypto.ts'
 import { databasePlugin } from '../_lib/platform/database.ts'
@@ -82,13 +83,14 @@ export async function buildHost (options: HostOptions): Promise<App> {
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
 
-  const deps = { config, keys, hashPool: new HashPool(config.passphraseHashConcurrency), who: auditor(config.audit.ipMode, keys.current.bytes) }
+  const deps = { config, keys, hashPool: new HashPool(config.passphraseHashConcurrency), who: auditor(config.audit.ipMode, keys.current.bytes, config.clientIpv6Prefix) }
   await app.register(databasePlugin, { config, applicationName: options.applicationName ?? 'burnlink' })
   await app.register(metricsPlugin, { token: config.metrics.token, poolSize: config.database.poolSize, hashPool: deps.hashPool })
   await registerDocs(app, await openApiDocument(ALL_FUNCTIONS, deps))
-  // Per-route limits (each function's config.rateLimit), per client IP, in this process's memory.
+  // Per-route limits (each function's config.rateLimit), per client key, in this process's memory.
   await app.register(rateLimit, {
     global: false,
+    keyGenerator: (request) => clientKey(request.ip, config.clientIpv6Prefix) ?? request.ip,
     errorResponseBuilder: (_request, context) => new RateLimited(Math.max(1, Math.ceil(context.ttl / 1000)))
   })
   const gate = databaseGate(config.database.poolSize * 64)

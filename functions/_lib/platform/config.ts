@@ -47,6 +47,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_CREATE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'POST /secret per client IP per minute; 0 = unlimited' }),
   RATE_LIMIT_READ_PER_MINUTE: Int({ minimum: 0, default: 120, description: 'GET /secret/… and /receipt/… per client IP per minute; 0 = unlimited' }),
   RATE_LIMIT_DELETE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'DELETE /secret/… per client IP per minute; 0 = unlimited' }),
+  CLIENT_IPV6_PREFIX: Int({ minimum: 32, maximum: 128, default: 64, description: 'IPv6 clients are counted by their network of this many leading bits (rate limits, passphrase locks, storage quota, hashed audit IPs); 128 = each address' }),
   AUDIT_IP_MODE: Type.Union([Type.Literal('full'), Type.Literal('truncated'), Type.Literal('hashed')], { default: 'full', description: 'client IPs in the audit log: full, truncated (/24, /48) or hashed (keyed, key rotates daily)' }),
   AUDIT_RETENTION_DAYS: Int({ minimum: 0, default: 365, description: 'audit rows and receipts older than this are deleted daily; 0 = keep for ever' })
 })
@@ -80,6 +81,8 @@ export interface Config {
   readonly passphraseHashConcurrency: number
   /** Requests per client IP per minute; 0 = unlimited. */
   readonly rateLimit: Readonly<{ create: number, read: number, delete: number }>
+  /** Leading bits of an IPv6 address that make one client (client-key.ts). */
+  readonly clientIpv6Prefix: number
   readonly audit: Readonly<{ ipMode: 'full' | 'truncated' | 'hashed', retentionDays: number }>
   readonly metrics: Readonly<{ token?: string }>
 }
@@ -144,6 +147,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     }),
     passphraseHashConcurrency: e.PASSPHRASE_HASH_CONCURRENCY === 0 ? defaultHashConcurrency() : e.PASSPHRASE_HASH_CONCURRENCY,
     rateLimit: Object.freeze({ create: e.RATE_LIMIT_CREATE_PER_MINUTE, read: e.RATE_LIMIT_READ_PER_MINUTE, delete: e.RATE_LIMIT_DELETE_PER_MINUTE }),
+    clientIpv6Prefix: e.CLIENT_IPV6_PREFIX,
     audit: Object.freeze({ ipMode: e.AUDIT_IP_MODE, retentionDays: e.AUDIT_RETENTION_DAYS })
   })
 }

@@ -1,14 +1,17 @@
 // Who did it: the request facts every audit row records, with the IP kept as AUDIT_IP_MODE says.
 import { createHmac, hkdfSync } from 'node:crypto'
-import { isIP } from 'node:net'
 import type { FastifyRequest } from 'fastify'
+import { clientKey, ipv6Network, parseAddress } from '../platform/client-key.ts'
 
 export interface AuditContext {
   client_ip: string | null
   client_ip_hash: string | null
   user_agent: string | null
   request_id: string
-  /** The client as other per-client state (passphrase throttling) may store it: never more than the audit log. */
+  /**
+   * The client as per-client state (passphrase locks, the storage quota) stores it: never more
+   * than the audit log, and never finer than the client key (an IPv6 client is its network).
+   */
   client: string
 }
 
@@ -17,40 +20,42 @@ export type Auditor = (request: FastifyRequest) => AuditContext
 
 const MAX_USER_AGENT = 512
 
-/** request.ip already honours X-Forwarded-For only from TRUST_PROXY peers (Fastify trustProxy). */
-export function auditor (mode: IpMode, masterKey: Buffer): Auditor {
+/**
+ * request.ip already honours X-Forwarded-For only from TRUST_PROXY peers (Fastify trustProxy).
+ * `full` records the address itself, for administrators; `hashed` hashes the client key, so one
+ * pseudonym stands for one client as the limits count it; `truncated` keeps a network no finer
+ * than the client key.
+ */
+export function auditor (mode: IpMode, masterKey: Buffer, ipv6Prefix: number): Auditor {
   const hash = mode === 'hashed' ? dailyHasher(masterKey) : undefined
   return (request) => {
     const userAgent = request.headers['user-agent']
     // A trusted proxy could still forward garbage; the inet column must never make that a 500.
-    const ip = isIP(request.ip) === 0 ? null : request.ip
-    const stored = ip === null || hash !== undefined ? null : mode === 'truncated' ? truncate(ip) : ip
-    const hashed = ip !== null && hash !== undefined ? hash(ip) : null
+    const key = clientKey(request.ip, ipv6Prefix)
+    // Nor can it hold an IPv6 zone (`fe80::1%eth0`), which names an interface of this host.
+    const ip = key === undefined ? null : request.ip.replace(/%.*$/, '')
+    const stored = ip === null || hash !== undefined ? null : mode === 'truncated' ? truncate(ip, ipv6Prefix) : ip
+    const hashed = key !== undefined && hash !== undefined ? hash(key) : null
     return {
       client_ip: stored,
       client_ip_hash: hashed,
       // PostgreSQL text cannot hold NUL.
       user_agent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT).replaceAll('\0', ''),
       request_id: request.id,
-      client: stored ?? hashed ?? 'unknown'
+      client: (mode === 'full' ? key : stored ?? hashed) ?? 'unknown'
     }
   }
 }
 
-/** IPv4 to its /24, IPv6 to its /48 (IPv4-mapped IPv6 counts as IPv4). */
-export function truncate (ip: string): string {
-  const v4 = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip
-  if (isIP(v4) === 4) return v4.split('.').slice(0, 3).join('.') + '.0'
-  const groups = expandIpv6(v4)
-  return `${groups.slice(0, 3).join(':')}::`
-}
-
-function expandIpv6 (ip: string): string[] {
-  const [head = '', tail = ''] = ip.split('::')
-  const left = head === '' ? [] : head.split(':')
-  const right = tail === '' ? [] : tail.split(':')
-  const zeros = Array.from({ length: 8 - left.length - right.length }, () => '0')
-  return [...left, ...(ip.includes('::') ? zeros : []), ...right]
+/**
+ * IPv4 to its /24, IPv6 to its /48, or to its client network when CLIENT_IPV6_PREFIX is shorter
+ * (IPv4-mapped IPv6 counts as IPv4).
+ */
+export function truncate (ip: string, ipv6Prefix = 64): string {
+  const address = parseAddress(ip)
+  if (address === undefined) throw new Error('not an IP address')
+  if (address.version === 4) return address.text.split('.').slice(0, 3).join('.') + '.0'
+  return ipv6Network(address.groups, Math.min(48, ipv6Prefix))
 }
 
 /**
