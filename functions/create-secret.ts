@@ -68,7 +68,10 @@ const createSecret: HttpFunction = {
         const ciphertext = seal(body.secret, token, keys, gated ? hashed?.key : undefined)
         // The padded size, like the ciphertext's: an exact size would tell audit readers a password's length.
         const details = { ttl_seconds: ttl, passphrase: passphraseHash !== null, reveal_requires_passphrase: gated, size_bucket_bytes: bucketLength(size) }
-        // One statement: the secret never exists without its receipt and its 'created' audit row.
+        // One statement: the secret never exists without its receipt and its 'created' audit row,
+        // nor beyond its creator's storage quota.
+        const by = who(request)
+        const quota = config.storageQuota.bytesPerClient === 0 ? null : { client: by.client, ...config.storageQuota }
         const expiresAt = await insertSecret(app.sql, {
           id: token.id,
           ref: token.ref,
@@ -77,8 +80,9 @@ const createSecret: HttpFunction = {
           revealRequiresPassphrase: gated,
           ttlSeconds: ttl,
           receiptId: receipt.id,
-          by: who(request),
-          details
+          by,
+          details,
+          quota
         })
         reply.code(201)
         return { secret_key: token.key, expires_at: expiresAt.toISOString(), receipt_key: receipt.key }

@@ -1,5 +1,5 @@
 // The scheduled job: deletes expired secrets in bounded batches, one 'expired' audit row each,
-// and the throttle counters of secrets that no longer exist.
+// the throttle counters of secrets that no longer exist, and storage-quota counts of past windows.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Sql } from './_lib/platform/database.ts'
 
@@ -67,5 +67,8 @@ export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 10
   await sql`
     delete from passphrase_throttle t
     where not exists (select from secret s where s.id = t.secret_id)`
+  await sql`
+    delete from storage_quota
+    where window_end <= now()`
   return { purged, batches }
 }

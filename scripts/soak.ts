@@ -12,7 +12,7 @@ import { round3, summarizeLatency, type LatencySummary } from './bench/stats.ts'
 
 const USAGE = 'usage: npm run soak -- [--minutes=10] [--clients=40] [--sample-seconds=5] [--out=FILE]  (BURNLINK_URL=… to soak a running server)'
 // Every client shares one IP: per-IP rate limits would turn the soak into a test of the limiter.
-const UNLIMITED = { RATE_LIMIT_CREATE_PER_MINUTE: '0', RATE_LIMIT_READ_PER_MINUTE: '0', RATE_LIMIT_DELETE_PER_MINUTE: '0' }
+const UNLIMITED = { STORAGE_QUOTA_BYTES_PER_CLIENT: '0', RATE_LIMIT_CREATE_PER_MINUTE: '0', RATE_LIMIT_READ_PER_MINUTE: '0', RATE_LIMIT_DELETE_PER_MINUTE: '0' }
 type Op = 'create' | 'reveal' | 'double-reveal' | 'delete' | 'reveal-after-delete'
 
 function options (argv: readonly string[]): { minutes: number, clients: number, sampleSeconds: number, out: string } {

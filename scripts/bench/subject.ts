@@ -24,7 +24,7 @@ export interface Subject {
 }
 
 /** All the load comes from one client IP: per-IP rate limits would make the bench count 429s. */
-export const UNLIMITED = { RATE_LIMIT_CREATE_PER_MINUTE: '0', RATE_LIMIT_READ_PER_MINUTE: '0', RATE_LIMIT_DELETE_PER_MINUTE: '0' }
+export const UNLIMITED = { RATE_LIMIT_CREATE_PER_MINUTE: '0', RATE_LIMIT_READ_PER_MINUTE: '0', RATE_LIMIT_DELETE_PER_MINUTE: '0', STORAGE_QUOTA_BYTES_PER_CLIENT: '0' }
 
 /** Burnlink, otherwise as shipped, on a throwaway database of `endpoint`. */
 export async function startSubject (endpoint: PgEndpoint, env: Record<string, string> = {}): Promise<Subject> {

@@ -41,7 +41,9 @@ export async function startBurnlink (env: Record<string, string>, waitFor: 'heal
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'warn',
       RUN_WORKER: 'false',
-      // The load here comes from one IP: per-IP rate limits would answer 429 instead of the fault.
+      // The load here comes from one IP: per-IP rate limits and the storage quota would answer 429
+      // instead of the fault.
+      STORAGE_QUOTA_BYTES_PER_CLIENT: '0',
       RATE_LIMIT_CREATE_PER_MINUTE: '0',
       RATE_LIMIT_READ_PER_MINUTE: '0',
       RATE_LIMIT_DELETE_PER_MINUTE: '0',

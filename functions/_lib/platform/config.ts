@@ -47,6 +47,8 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_CREATE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'POST /secret per client IP per minute; 0 = unlimited' }),
   RATE_LIMIT_READ_PER_MINUTE: Int({ minimum: 0, default: 120, description: 'GET /secret/… and /receipt/… per client IP per minute; 0 = unlimited' }),
   RATE_LIMIT_DELETE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'DELETE /secret/… per client IP per minute; 0 = unlimited' }),
+  STORAGE_QUOTA_BYTES_PER_CLIENT: Int({ minimum: 0, maximum: 2 ** 40, default: 64 * 1024 * 1024, description: 'bytes of secrets (padded ciphertext) one client may store per window; 0 = unlimited' }),
+  STORAGE_QUOTA_WINDOW_SECONDS: Int({ minimum: 60, maximum: 604_800, default: 86_400, description: 'the storage quota\'s window; windows are aligned to the epoch (a day ends at 00:00 UTC)' }),
   CLIENT_IPV6_PREFIX: Int({ minimum: 32, maximum: 128, default: 64, description: 'IPv6 clients are counted by their network of this many leading bits (rate limits, passphrase locks, storage quota, hashed audit IPs); 128 = each address' }),
   AUDIT_IP_MODE: Type.Union([Type.Literal('full'), Type.Literal('truncated'), Type.Literal('hashed')], { default: 'full', description: 'client IPs in the audit log: full, truncated (/24, /48) or hashed (keyed, key rotates daily)' }),
   AUDIT_RETENTION_DAYS: Int({ minimum: 0, default: 365, description: 'audit rows and receipts older than this are deleted daily; 0 = keep for ever' })
@@ -81,6 +83,8 @@ export interface Config {
   readonly passphraseHashConcurrency: number
   /** Requests per client IP per minute; 0 = unlimited. */
   readonly rateLimit: Readonly<{ create: number, read: number, delete: number }>
+  /** Bytes of ciphertext one client may store per window; bytesPerClient 0 = unlimited. */
+  readonly storageQuota: Readonly<{ bytesPerClient: number, windowSeconds: number }>
   /** Leading bits of an IPv6 address that make one client (client-key.ts). */
   readonly clientIpv6Prefix: number
   readonly audit: Readonly<{ ipMode: 'full' | 'truncated' | 'hashed', retentionDays: number }>
@@ -147,6 +151,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     }),
     passphraseHashConcurrency: e.PASSPHRASE_HASH_CONCURRENCY === 0 ? defaultHashConcurrency() : e.PASSPHRASE_HASH_CONCURRENCY,
     rateLimit: Object.freeze({ create: e.RATE_LIMIT_CREATE_PER_MINUTE, read: e.RATE_LIMIT_READ_PER_MINUTE, delete: e.RATE_LIMIT_DELETE_PER_MINUTE }),
+    storageQuota: Object.freeze(checkStorageQuota(e)),
     clientIpv6Prefix: e.CLIENT_IPV6_PREFIX,
     audit: Object.freeze({ ipMode: e.AUDIT_IP_MODE, retentionDays: e.AUDIT_RETENTION_DAYS })
   })
@@ -173,6 +178,19 @@ function checkTtlBounds (e: Env): Config['secret'] {
     throw new ConfigError(`SECRET_DEFAULT_TTL_SECONDS=${bounds.defaultTtlSeconds} is outside [SECRET_MIN_TTL_SECONDS, SECRET_MAX_TTL_SECONDS] = [${bounds.minTtlSeconds}, ${bounds.maxTtlSeconds}]`)
   }
   return bounds
+}
+
+/**
+ * A quota smaller than the largest secret's ciphertext would refuse that secret in every window.
+ * Padding adds at most an eighth (or fills a short text to its first bucket) and the envelope a
+ * few dozen bytes, so twice the largest secret plus a kibibyte always leaves room for one.
+ */
+function checkStorageQuota (e: Env): Config['storageQuota'] {
+  const least = 2 * e.SECRET_MAX_BYTES + 1024
+  if (e.STORAGE_QUOTA_BYTES_PER_CLIENT !== 0 && e.STORAGE_QUOTA_BYTES_PER_CLIENT < least) {
+    throw new ConfigError(`STORAGE_QUOTA_BYTES_PER_CLIENT=${e.STORAGE_QUOTA_BYTES_PER_CLIENT} is too small for SECRET_MAX_BYTES=${e.SECRET_MAX_BYTES}: 0 (unlimited) or at least ${least}, so the largest secret, padded and encrypted, fits`)
+  }
+  return { bytesPerClient: e.STORAGE_QUOTA_BYTES_PER_CLIENT, windowSeconds: e.STORAGE_QUOTA_WINDOW_SECONDS }
 }
 
 /** Warnings the entry point logs once the logger exists. */

@@ -25,6 +25,7 @@ function withRetryAfter (code: string, message: string, statusCode: number) {
 }
 
 export const PassphraseLocked = withRetryAfter('SECRET_PASSPHRASE_LOCKED', 'Too many wrong passphrases for this secret; retry in %d seconds (the secret is unharmed)', 429)
+export const StorageQuotaExceeded = withRetryAfter('STORAGE_QUOTA_EXCEEDED', 'This address has stored as many bytes of secrets as it may for now; retry in %d seconds', 429)
 export const RateLimited = withRetryAfter('REQUEST_RATE_LIMITED', 'Too many requests from this address; retry in %d seconds', 429)
 
 export const RouteNotFound = createError('ROUTE_NOT_FOUND', 'There is no such endpoint; see /docs for the API', 404)

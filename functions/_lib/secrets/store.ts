@@ -4,6 +4,7 @@
 import type postgres from 'postgres'
 import type { AuditContext } from './audit.ts'
 import type { Sql } from '../platform/database.ts'
+import { StorageQuotaExceeded } from '../platform/errors.ts'
 
 export interface NewSecret {
   /** SHA-256 of the secret key: the row's primary key. */
@@ -18,17 +19,35 @@ export interface NewSecret {
   readonly by: AuditedBy
   /** The 'created' audit row's details. */
   readonly details: Readonly<Record<string, unknown>>
+  /** The creator's storage quota; null = unlimited. */
+  readonly quota: StorageQuota | null
+}
+
+export interface StorageQuota {
+  /** The client as per-client state stores it (AuditContext.client). */
+  readonly client: string
+  readonly bytesPerClient: number
+  readonly windowSeconds: number
 }
 
 /** Who asked, as the audit log records it. */
 export type AuditedBy = Pick<AuditContext, 'client_ip' | 'client_ip_hash' | 'user_agent' | 'request_id'>
 
-/** Stores a secret with its receipt and 'created' audit row; returns when it expires. */
+/**
+ * Stores a secret with its receipt and 'created' audit row; returns when it expires. With a
+ * quota, the same statement first adds the ciphertext's bytes to the client's count for the
+ * current window, and stores nothing (StorageQuotaExceeded) when that would pass the quota.
+ */
 export async function insertSecret (sql: Sql, s: NewSecret): Promise<Date> {
-  const [row] = await sql<Array<{ expires_at: Date }>>`
-    with stored as (
+  const [row] = await sql<Array<{ expires_at: Date | null, retry_after: number }>>`
+    with clock as (
+      select to_timestamp((floor(extract(epoch from now()) / ${s.quota?.windowSeconds ?? 1}::int) + 1) * ${s.quota?.windowSeconds ?? 1}::int) as window_end
+    ), charged as (
+      ${s.quota === null ? sql`select window_end from clock` : charge(sql, s.quota, s.ciphertext.length)}
+    ), stored as (
       insert into secret (id, ref, ciphertext, passphrase_hash, reveal_requires_passphrase, expires_at)
-      values (${s.id}, ${s.ref}, ${s.ciphertext}, ${s.passphraseHash}, ${s.revealRequiresPassphrase}, now() + make_interval(secs => ${s.ttlSeconds}))
+      select ${s.id}, ${s.ref}, ${s.ciphertext}, ${s.passphraseHash}, ${s.revealRequiresPassphrase}, now() + make_interval(secs => ${s.ttlSeconds})
+      from charged
       returning ref, created_at, expires_at
     ), receipted as (
       insert into receipt (id, secret_ref, created_at, expires_at)
@@ -38,9 +57,30 @@ export async function insertSecret (sql: Sql, s: NewSecret): Promise<Date> {
       select 'created', ref, ${s.by.client_ip}, ${s.by.client_ip_hash}, ${s.by.user_agent}, ${s.by.request_id}, ${sql.json(s.details as postgres.JSONValue)}
       from stored
     )
-    select expires_at from stored`
+    select
+      (select expires_at from stored) as expires_at,
+      ceil(extract(epoch from window_end - now()))::int as retry_after
+    from clock`
   if (row === undefined) throw new Error('the insert returned no row for a secret')
+  if (row.expires_at === null) throw new StorageQuotaExceeded(Math.max(1, row.retry_after))
   return row.expires_at
+}
+
+/**
+ * Adds `bytes` to the client's count for the window, returning a row only when the sum stays
+ * within the quota. ON CONFLICT's WHERE sees the count as the last committed create left it (the
+ * row is locked meanwhile), so concurrent creates queue on the row and cannot overshoot.
+ */
+function charge (sql: Sql, quota: StorageQuota, bytes: number): postgres.PendingQuery<postgres.Row[]> {
+  return sql`
+    insert into storage_quota as q (client, window_end, bytes)
+    select ${quota.client}, window_end, ${bytes}::bigint
+    from clock
+    where ${bytes}::bigint <= ${quota.bytesPerClient}::bigint
+    on conflict (client, window_end) do update set
+      bytes = q.bytes + excluded.bytes
+    where q.bytes + excluded.bytes <= ${quota.bytesPerClient}::bigint
+    returning window_end`
 }
 
 export interface Take {
