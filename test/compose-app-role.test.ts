@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import postgres from 'postgres'
-import { createTestDatabase, onCleanup, REAL_POSTGRES, startTestApp } from './helper.ts'
+import { createTestDatabase, EMBEDDED_POSTGRES, onCleanup, startTestApp } from './helper.ts'
 
-test('db/compose/10-app-role.sh makes a non-superuser owner role, and Burnlink migrates and serves as it', { skip: !REAL_POSTGRES && 'needs POSTGRES_HOST' }, async (t) => {
+test('db/compose/10-app-role.sh makes a non-superuser owner role, and Burnlink migrates and serves as it', { skip: EMBEDDED_POSTGRES && 'needs POSTGRES_HOST (the compose init script speaks TCP)' }, async (t) => {
   const role = `burnlink_app_${randomBytes(4).toString('hex')}`
   const admin = { PGHOST: process.env.POSTGRES_HOST ?? '127.0.0.1', PGPORT: process.env.POSTGRES_PORT ?? '5432', ...(process.env.POSTGRES_PASSWORD === undefined ? {} : { PGPASSWORD: process.env.POSTGRES_PASSWORD }) }
   onCleanup(t, () => {
