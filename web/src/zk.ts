@@ -49,13 +49,14 @@ export function maxPlaintextBytes (maxBytes: number): number {
   return Math.max(0, Math.floor((maxBytes - PREFIX.length) * 3 / 4) - IV_BYTES - TAG_BYTES)
 }
 
-function toBase64Url (bytes: Uint8Array): string {
+/** The link's key and the text envelope's encoding (shared with the file envelope, zkfile.ts). */
+export function toBase64Url (bytes: Uint8Array): string {
   let binary = ''
   for (const byte of bytes) binary += String.fromCharCode(byte)
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
-function fromBase64Url (text: string): Uint8Array<ArrayBuffer> {
+export function fromBase64Url (text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
   const bytes = new Uint8Array(binary.length)
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
