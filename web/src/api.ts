@@ -3,12 +3,15 @@ export class ApiError extends Error {
   readonly status: number
   readonly code: string
   readonly retryAfterSeconds: number | undefined
+  /** The server's own sentence (in English), for clients that show it as it is: the CLI. */
+  readonly detail: string | undefined
 
-  constructor (status: number, code: string, retryAfterSeconds?: number) {
+  constructor (status: number, code: string, retryAfterSeconds?: number, detail?: string) {
     super(`${status} ${code}`)
     this.status = status
     this.code = code
     this.retryAfterSeconds = retryAfterSeconds
+    this.detail = detail
   }
 }
 
@@ -20,11 +23,14 @@ export interface WebConfig {
   maxTtlSeconds: number
   defaultTtlSeconds: number
   maxBytes: number
+  /** FILE_MAX_BYTES: the largest file envelope the server takes; absent on a server without files. */
+  fileMaxBytes?: number
   features: { revealPassphrase: boolean }
 }
 
 export interface Created { secret_key: string, expires_at: string, receipt_key?: string }
-export interface SecretStatus { status: 'waiting', requires_passphrase: boolean, expires_at: string }
+/** `kind` is absent on a server from before files: that is text. */
+export interface SecretStatus { status: 'waiting', requires_passphrase: boolean, expires_at: string, kind?: 'text' | 'file' }
 export interface Receipt {
   status: 'waiting' | 'revealed' | 'deleted' | 'expired'
   created_at: string
@@ -48,11 +54,37 @@ export async function request<T> (method: string, url: string, options: { body?:
   } catch {
     throw new ApiError(0, NETWORK_ERROR)
   }
+  if (!res.ok) throw await errorFrom(res)
+  return await res.json().catch(() => undefined) as T
+}
+
+/** POST /file: the client-encrypted file as one body, its options in the query and the header. */
+export async function postFile (url: string, body: Blob, headers: Record<string, string> = {}): Promise<Created> {
+  let res: Response
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/octet-stream', ...headers },
+      body,
+      cache: 'no-store',
+      credentials: 'omit'
+    })
+  } catch {
+    throw new ApiError(0, NETWORK_ERROR)
+  }
+  if (!res.ok) throw await errorFrom(res)
+  return await res.json() as Created
+}
+
+/** The ApiError a failed answer stands for, from its {code, message} body and Retry-After. */
+export async function errorFrom (res: Response): Promise<ApiError> {
   const json: unknown = await res.json().catch(() => undefined)
-  if (res.ok) return json as T
-  const code = typeof json === 'object' && json !== null && 'code' in json && typeof json.code === 'string' ? json.code : `HTTP_${res.status}`
+  const field = (name: string): string | undefined => {
+    const value = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[name] : undefined
+    return typeof value === 'string' ? value : undefined
+  }
   const retryAfter = Number(res.headers.get('retry-after'))
-  throw new ApiError(res.status, code, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined)
+  return new ApiError(res.status, field('code') ?? `HTTP_${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined, field('message'))
 }
 
 /** Header values are bytes: send the passphrase's UTF-8 bytes, which the server decodes as UTF-8. */

@@ -1,12 +1,11 @@
 // Draws a QR code as inline SVG, encoded locally by uqr: the link never leaves the browser.
-import { encode } from 'uqr'
+import { qrModules } from './qr-modules.ts'
 
 const SVG = 'http://www.w3.org/2000/svg'
-const QUIET_ZONE = 4 // modules of white border the QR standard asks for
 
 export function renderQr (container: Element, text: string): void {
-  const { data } = encode(text, { ecc: 'M', border: 0 })
-  const size = data.length + QUIET_ZONE * 2
+  const modules = qrModules(text)
+  const size = modules.length
   const svg = document.createElementNS(SVG, 'svg')
   svg.setAttribute('viewBox', `0 0 ${size} ${size}`)
   svg.setAttribute('shape-rendering', 'crispEdges')
@@ -17,10 +16,10 @@ export function renderQr (container: Element, text: string): void {
   background.setAttribute('fill', '#ffffff')
   // One path for all dark modules keeps the DOM small (a 43+43-character link is ~57x57 modules).
   let d = ''
-  data.forEach((row, y) => row.forEach((dark, x) => { if (dark) d += `M${x + QUIET_ZONE} ${y + QUIET_ZONE}h1v1h-1z` }))
-  const modules = document.createElementNS(SVG, 'path')
-  modules.setAttribute('d', d)
-  modules.setAttribute('fill', '#000000')
-  svg.append(background, modules)
+  modules.forEach((row, y) => row.forEach((dark, x) => { if (dark) d += `M${x} ${y}h1v1h-1z` }))
+  const path = document.createElementNS(SVG, 'path')
+  path.setAttribute('d', d)
+  path.setAttribute('fill', '#000000')
+  svg.append(background, path)
   container.replaceChildren(svg)
 }

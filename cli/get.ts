@@ -1,0 +1,119 @@
+// burnlink get: reveals a secret once; text to standard output, a file to disk.
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { errorFrom, ApiError, NETWORK_ERROR, passphraseHeader, request, type SecretStatus } from '../web/src/api.ts'
+import { isEnvelope, isKey, open } from '../web/src/zk.ts'
+import { EnvelopeError, openFile } from '../web/src/zkfile.ts'
+import { parse, usageError } from './args.ts'
+import { parseLink, resolveServer } from './link.ts'
+import { CliError, EXIT, explain, formatBytes, say } from './output.ts'
+import { readPassphrase } from './passphrase.ts'
+import { safeName, saveChunks } from './save.ts'
+
+export const GET_USAGE = `Usage: burnlink get LINK [-o FILE] [options]
+
+Reveals the secret behind LINK, once: it is destroyed on the server as it is read.
+Text goes to standard output. A file is saved under its own name in the current directory
+(made safe: no directories, no leading dot; "name (1).ext" if the name is taken), or to FILE.
+
+Options:
+  -o, --output FILE      save to FILE ("-" for standard output); refused if FILE exists
+  --force                overwrite an existing file instead
+  --server URL           ask this server instead of the link's (default: $BURNLINK_URL)
+  --passphrase-prompt    ask for the passphrase even if the server does not say it is needed
+  -h, --help             show this help
+
+A passphrase the secret needs comes from BURNLINK_PASSPHRASE if set, else the terminal (not
+echoed), else the first line of standard input.`
+
+const OPTIONS = {
+  output: { type: 'string', short: 'o' },
+  force: { type: 'boolean' },
+  server: { type: 'string' },
+  'passphrase-prompt': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+export async function get (argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, OPTIONS, 'get')
+  if (values.help === true) {
+    process.stdout.write(`${GET_USAGE}\n`)
+    return EXIT.OK
+  }
+  if (positionals.length !== 1) throw usageError('get takes exactly one LINK', 'get')
+  const link = parseLink(positionals[0] ?? '')
+  // Reading a secret whose key is missing would destroy it unread: refuse before asking the server.
+  if (link.fragmentKey === undefined || !isKey(link.fragmentKey)) {
+    throw new CliError('the link has no valid key after "#": it is incomplete; ask the sender for the whole link', EXIT.USAGE)
+  }
+  const server = resolveServer(values.server, link.server) ?? link.server
+  const output = values.output
+  const force = values.force === true
+  if (output !== undefined && output !== '-' && !force && existsSync(output)) {
+    throw new CliError(`${output} exists: not overwritten (use --force)`, EXIT.EXISTS)
+  }
+  try {
+    const status = await request<SecretStatus>('GET', `${server}/secret/${link.secretKey}/status`)
+    const passphrase = status.requires_passphrase || values['passphrase-prompt'] === true
+      ? await readPassphrase({ stdinIsData: false, confirm: false })
+      : undefined
+    const headers = passphrase === undefined ? {} : passphraseHeader(passphrase)
+    const target = { output, force }
+    if (status.kind === 'file') return await getFile(`${server}/file/${link.secretKey}`, link.fragmentKey, headers, target)
+    return await getText(`${server}/secret/${link.secretKey}`, link.fragmentKey, headers, target)
+  } catch (err) {
+    throw explain(err)
+  }
+}
+
+interface Target { output: string | undefined, force: boolean }
+
+async function getText (url: string, fragmentKey: string, headers: Record<string, string>, target: Target): Promise<number> {
+  const { secret } = await request<{ secret: string }>('GET', url, { headers })
+  let text = secret
+  if (isEnvelope(secret)) {
+    try {
+      text = await open(secret, fragmentKey)
+    } catch {
+      throw new CliError('the secret was received but could not be decrypted: the link\'s key is wrong or damaged; it no longer exists on the server', EXIT.UNREADABLE)
+    }
+  }
+  if (target.output === undefined || target.output === '-') {
+    process.stdout.write(text)
+    return EXIT.OK
+  }
+  const path = await saveChunks(resolve(target.output), [new TextEncoder().encode(text)], { force: target.force, alternatives: false })
+  say(`saved the text to ${path}`)
+  return EXIT.OK
+}
+
+async function getFile (url: string, fragmentKey: string, headers: Record<string, string>, target: Target): Promise<number> {
+  let res: Response
+  try {
+    res = await fetch(url, { headers: { accept: 'application/octet-stream', ...headers }, cache: 'no-store' })
+  } catch {
+    throw new ApiError(0, NETWORK_ERROR)
+  }
+  if (!res.ok || res.body === null) throw await errorFrom(res)
+  try {
+    const { meta, chunks } = await openFile(res.body, fragmentKey)
+    const toStdout = target.output === '-'
+    if (meta.text !== undefined) (toStdout ? process.stderr : process.stdout).write(`${meta.text}\n`)
+    if (toStdout) {
+      for await (const chunk of chunks) {
+        if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve))
+      }
+      return EXIT.OK
+    }
+    const path = target.output ?? safeName(meta.name)
+    const saved = await saveChunks(resolve(path), chunks, { force: target.force, alternatives: target.output === undefined })
+    say(`saved ${saved === resolve(path) ? path : saved} (${formatBytes(meta.size)})${path === meta.name ? '' : `; the sender named it ${JSON.stringify(meta.name)}`}`)
+    return EXIT.OK
+  } catch (err) {
+    if (err instanceof EnvelopeError) {
+      throw new CliError(`the file was received but could not be decrypted (${err.message}): the link's key is wrong or the file was damaged; it no longer exists on the server`, EXIT.UNREADABLE)
+    }
+    if (err instanceof TypeError) throw new CliError('the download broke off: the file no longer exists on the server (it can be downloaded once)', EXIT.FAILED)
+    throw err
+  }
+}

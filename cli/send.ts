@@ -1,0 +1,181 @@
+// burnlink send: encrypts a file or standard input here, stores it, prints the link.
+import { open, type FileHandle } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { request, type Created, type WebConfig } from '../web/src/api.ts'
+import { maxPlaintextBytes, seal } from '../web/src/zk.ts'
+import { sealedFileLength, sealFile, type FileInfo, type FileSource } from '../web/src/zkfile.ts'
+import { parse, parseTtl, usageError } from './args.ts'
+import { receiptLink, resolveServer, secretLink } from './link.ts'
+import { CliError, EXIT, explain, formatBytes, say } from './output.ts'
+import { readPassphrase } from './passphrase.ts'
+import { terminalQr } from './qr.ts'
+import { uploadFile } from './upload.ts'
+
+export const SEND_USAGE = `Usage: burnlink send [FILE] [options]
+
+Encrypts FILE, or standard input, on this computer and stores it on a Burnlink server.
+Prints the link alone on standard output; it can be opened once, here or in a browser.
+
+Options:
+  --server URL           the Burnlink server (default: $BURNLINK_URL)
+  --ttl DURATION         lifetime: seconds (3600) or 30m, 1h, 7d, 2w (default: the server's)
+  --passphrase-prompt    ask for a passphrase; the sender needs it to delete the secret early
+  --require-passphrase   the recipient needs the passphrase too (implies --passphrase-prompt)
+  --qr                   also draw the link as a QR code (on standard error)
+  --json                 print {"link", "receipt_link", "expires_at"} instead of the link
+  -h, --help             show this help
+
+FILE is sent as a file, with its name. Standard input is sent as text if it is valid UTF-8 and
+fits the server's text limit, otherwise as a file named "stdin".
+The passphrase comes from BURNLINK_PASSPHRASE if set, else the terminal (not echoed), else the
+first line of standard input when FILE is given.`
+
+const OPTIONS = {
+  server: { type: 'string' },
+  ttl: { type: 'string' },
+  'passphrase-prompt': { type: 'boolean' },
+  'require-passphrase': { type: 'boolean' },
+  qr: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+// What a server that does not publish its limits (no web app built) takes by default.
+const DEFAULT_LIMITS = { maxBytes: 65_536, fileMaxBytes: 32 * 1024 * 1024 }
+
+export async function send (argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, OPTIONS, 'send')
+  if (values.help === true) {
+    process.stdout.write(`${SEND_USAGE}\n`)
+    return EXIT.OK
+  }
+  if (positionals.length > 1) throw usageError('send takes one FILE at most (or standard input)', 'send')
+  const server = resolveServer(values.server)
+  if (server === undefined) throw usageError('no server: give --server URL or set BURNLINK_URL', 'send')
+  const ttlSeconds = values.ttl === undefined ? undefined : parseTtl(values.ttl)
+  const requirePassphrase = values['require-passphrase'] === true
+  const path = positionals[0]
+  const limits = await serverLimits(server)
+
+  const input = path === undefined ? await readStdin(limits.fileMaxBytes) : await openFile(path)
+  try {
+    const passphrase = values['passphrase-prompt'] === true || requirePassphrase
+      ? await readPassphrase({ stdinIsData: path === undefined, confirm: true })
+      : undefined
+    const options = { ttlSeconds, passphrase, requirePassphrase }
+    let created: Created
+    let fragmentKey: string
+    if (input.text !== undefined && input.text.length <= maxPlaintextBytes(limits.maxBytes)) {
+      const sealed = await seal(input.text.value)
+      fragmentKey = sealed.key
+      created = await request<Created>('POST', `${server}/secret`, {
+        body: {
+          secret: sealed.envelope,
+          ...(ttlSeconds === undefined ? {} : { ttl_seconds: ttlSeconds }),
+          ...(passphrase === undefined ? {} : { passphrase }),
+          ...(requirePassphrase ? { reveal_requires_passphrase: true } : {})
+        }
+      })
+    } else {
+      const length = sealedFileLength(input.info, input.source.size)
+      if (length > limits.fileMaxBytes) {
+        throw new CliError(`${input.info.name} is too large: ${formatBytes(length)} encrypted, and the server takes files up to ${formatBytes(limits.fileMaxBytes)} (FILE_MAX_BYTES)`, EXIT.TOO_LARGE)
+      }
+      const sealed = await sealFile(input.info, input.source)
+      fragmentKey = sealed.key
+      created = await uploadFile(server, sealed, options)
+    }
+    report(server, created, fragmentKey, values)
+    return EXIT.OK
+  } catch (err) {
+    throw explain(err)
+  } finally {
+    await input.close()
+  }
+}
+
+function report (server: string, created: Created, fragmentKey: string, values: { json?: boolean, qr?: boolean }): void {
+  const link = secretLink(server, created.secret_key, fragmentKey)
+  const receipt = created.receipt_key === undefined ? null : receiptLink(server, created.receipt_key)
+  if (values.qr === true) process.stderr.write(terminalQr(link))
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify({ link, receipt_link: receipt, expires_at: created.expires_at })}\n`)
+    return
+  }
+  process.stdout.write(`${link}\n`)
+  say(`expires ${created.expires_at} unless it is read first`)
+  if (receipt !== null) say(`read receipt (keep it for yourself): ${receipt}`)
+}
+
+/** The server's limits from the web app's /config.json; the defaults when it has none. */
+async function serverLimits (server: string): Promise<{ maxBytes: number, fileMaxBytes: number }> {
+  try {
+    const config = await request<WebConfig>('GET', `${server}/config.json`)
+    return { maxBytes: config.maxBytes, fileMaxBytes: config.fileMaxBytes ?? DEFAULT_LIMITS.fileMaxBytes }
+  } catch {
+    return DEFAULT_LIMITS
+  }
+}
+
+interface Input {
+  /** Set when the input may go as a text secret: its UTF-8 length and value. */
+  text: { length: number, value: string } | undefined
+  info: FileInfo
+  source: FileSource
+  close: () => Promise<void>
+}
+
+async function openFile (path: string): Promise<Input> {
+  let handle: FileHandle
+  try {
+    handle = await open(path, 'r')
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, EXIT.FAILED)
+  }
+  const stat = await handle.stat()
+  if (!stat.isFile()) {
+    await handle.close()
+    throw new CliError(`${path} is not a regular file`, EXIT.USAGE)
+  }
+  return {
+    text: undefined,
+    info: { name: basename(path), type: '' },
+    source: {
+      size: stat.size,
+      read: async (start, end) => {
+        const buffer = new Uint8Array(end - start)
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, start)
+        return buffer.subarray(0, bytesRead)
+      }
+    },
+    close: async () => { await handle.close() }
+  }
+}
+
+/** All of standard input, refused as soon as it passes what the server could take as a file. */
+async function readStdin (fileMaxBytes: number): Promise<Input> {
+  if (process.stdin.isTTY) say('type the secret, then Ctrl-D on a line of its own')
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer)
+    size += (chunk as Buffer).length
+    if (size > fileMaxBytes) {
+      throw new CliError(`standard input is too large: the server takes files up to ${formatBytes(fileMaxBytes)} (FILE_MAX_BYTES)`, EXIT.TOO_LARGE)
+    }
+  }
+  if (size === 0) throw new CliError('standard input is empty: nothing to send', EXIT.USAGE)
+  const bytes = Buffer.concat(chunks)
+  let text: Input['text']
+  try {
+    text = { length: size, value: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) }
+  } catch {
+    text = undefined
+  }
+  return {
+    text,
+    info: { name: 'stdin', type: '' },
+    source: { size, read: async (start, end) => bytes.subarray(start, end) },
+    close: async () => {}
+  }
+}
