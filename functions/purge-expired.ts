@@ -1,7 +1,9 @@
 // The scheduled job: deletes expired secrets in bounded batches, one 'expired' audit row each,
-// the throttle counters of secrets that no longer exist, and storage-quota counts of past windows.
+// the throttle counters of secrets that no longer exist, storage-quota counts of past windows,
+// and the chunks of files that no longer exist.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Sql } from './_lib/platform/database.ts'
+import { fileDetails } from './_lib/secrets/store.ts'
 
 export const PURGE_QUEUE = 'purge-expired'
 export const PURGE_CRON = '* * * * *'
@@ -47,10 +49,10 @@ export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 10
         delete from secret
         using doomed
         where secret.id = doomed.id
-        returning secret.ref, secret.created_at, secret.expires_at
+        returning secret.ref, secret.created_at, secret.expires_at, secret.kind, secret.size_bucket_bytes
       ), logged as (
         insert into audit_log (event, secret_ref, details)
-        select 'expired', ref, jsonb_build_object('expired_at', expires_at, 'lifetime_seconds', round(extract(epoch from expires_at - created_at)))
+        select 'expired', ref, jsonb_build_object('expired_at', expires_at, 'lifetime_seconds', round(extract(epoch from expires_at - created_at))) || ${fileDetails(sql)}
         from gone
       )
       select count(*)::int as count from gone`
@@ -70,5 +72,28 @@ export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 10
   await sql`
     delete from storage_quota
     where window_end <= now()`
+  await purgeChunks(sql)
   return { purged, batches }
+}
+
+/**
+ * A file's chunks outlive its row while they stream out, and come before it while they stream
+ * in; a transfer row guards them meanwhile. Chunks with neither a row nor a transfer belong to a
+ * file deleted, expired or broken off; a transfer past its deadline takes its chunks with it.
+ * One statement sees the publish or the reveal that swaps a row for a transfer row (or back)
+ * entirely or not at all, so a file in between is never taken for an orphan.
+ */
+export async function purgeChunks (sql: Sql): Promise<void> {
+  await sql`
+    with lapsed as (
+      delete from file_transfer
+      where deadline <= now()
+      returning secret_id
+    )
+    delete from secret_chunk c
+    where c.secret_id in (select secret_id from lapsed)
+      or (
+        not exists (select from secret s where s.id = c.secret_id)
+        and not exists (select from file_transfer t where t.secret_id = c.secret_id)
+      )`
 }

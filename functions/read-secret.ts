@@ -24,7 +24,7 @@ const readSecret: HttpFunction = {
   name: 'read-secret',
   needsDatabase: true,
   plugin: async (app, { config, keys, hashPool, who }) => {
-    const guard = { sql: app.sql, hashPool, limits: config.passphraseThrottle, action: 'reveal' } as const
+    const guard = { sql: app.sql, hashPool, limits: config.passphraseThrottle, action: 'reveal', kind: 'text' } as const
     app.route({
       ...route,
       // Fastify would answer HEAD by running this handler: a link preview's HEAD would burn the secret.
@@ -34,7 +34,8 @@ const readSecret: HttpFunction = {
         tags: ['secret'],
         summary: 'Reveal a secret (once)',
         description: 'Returns the secret and destroys it in the same database statement: a second request, even a concurrent one, gets 404. ' +
-          'A secret created with reveal_requires_passphrase needs X-Passphrase; a wrong one is a 403 and leaves the secret in place.',
+          'A secret created with reveal_requires_passphrase needs X-Passphrase; a wrong one is a 403 and leaves the secret in place. ' +
+          'A key that holds a file is a 404 with the code SECRET_IS_FILE, and the file stays (GET /file/{secret_key} downloads it).',
         params: SecretKeyParams,
         headers: ReadSecretHeaders,
         response: { 200: ReadSecretReply, ...commonErrors(400, 403, 404, 429, 503) }

@@ -17,7 +17,7 @@ test('a receipt says waiting, then revealed with when and from where, and never 
   assert.equal((await app.inject({ method: 'GET', url: `/secret/${created.receipt_key}` })).statusCode, 404, 'the receipt key does not open the secret')
   assert.equal((await app.inject({ method: 'GET', url: `/receipt/${created.secret_key}` })).statusCode, 404, 'the secret key is not a receipt')
   const status = await app.inject({ method: 'GET', url: `/secret/${created.secret_key}/status` })
-  assert.deepEqual(status.json(), { status: 'waiting', requires_passphrase: false, expires_at: created.expires_at })
+  assert.deepEqual(status.json(), { status: 'waiting', kind: 'text', requires_passphrase: false, expires_at: created.expires_at })
 
   await app.inject({ method: 'GET', url: `/secret/${created.secret_key}`, headers: { 'x-forwarded-for': '198.51.100.23' } })
   const revealed = (await receipt()).json()

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox'
 
 export const SecretKeyParams = Type.Object({
   secret_key: Type.String({
-    description: 'The key returned by POST /secret (43 URL-safe characters). A malformed key is answered like an unknown one.',
+    description: 'The key returned by POST /secret or POST /file (43 URL-safe characters). A malformed key is answered like an unknown one.',
     examples: ['pR8Yq1ZkN3mV0sX7cT2uW9eB4hJ6gL5aD1fK8nQ3rSw']
   })
 }, { additionalProperties: false })
@@ -18,15 +18,17 @@ export const ErrorReply = Type.Object({
 export type ErrorReply = Static<typeof ErrorReply>
 
 /** Response entries for the errors every route can produce, besides its own. */
-export const commonErrors = (...statuses: Array<400 | 403 | 404 | 413 | 415 | 429 | 503>) =>
+export const commonErrors = (...statuses: Array<400 | 403 | 404 | 408 | 411 | 413 | 415 | 429 | 503>) =>
   Object.fromEntries(statuses.map((status) => [status, Type.Ref(ErrorReply, { description: ERROR_DESCRIPTIONS[status] })]))
 
 const ERROR_DESCRIPTIONS = {
   400: 'Invalid request: wrong types, unknown fields, malformed JSON (REQUEST_INVALID, REQUEST_MALFORMED_JSON, SECRET_TTL_OUT_OF_RANGE, …)',
   403: 'The secret has a passphrase and it was missing (SECRET_PASSPHRASE_REQUIRED) or wrong (SECRET_PASSPHRASE_WRONG)',
   404: 'No secret for this key: unknown, malformed, already revealed, deleted or expired (SECRET_NOT_FOUND)',
+  408: 'The upload stalled or outlasted its time (REQUEST_TIMEOUT); nothing was stored',
+  411: 'No Content-Length header (REQUEST_LENGTH_REQUIRED)',
   413: 'Body or secret too large (REQUEST_BODY_TOO_LARGE, SECRET_TOO_LARGE)',
-  415: 'Content-Type is not application/json (REQUEST_UNSUPPORTED_MEDIA_TYPE)',
+  415: 'Content-Type is not application/json, or application/octet-stream for a file (REQUEST_UNSUPPORTED_MEDIA_TYPE)',
   429: 'Too many requests',
   503: 'Database unavailable or server overloaded; retry later (SERVICE_DATABASE_UNAVAILABLE, SERVICE_BUSY)'
 } as const

@@ -1,4 +1,5 @@
-// Envelope encryption of one secret: AES-256-GCM under a key derived from the token and a master key.
+// Envelope encryption of one secret (text, or a file's chunks): AES-256-GCM under a key derived
+// from the token and a master key.
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto'
 import { pad, unpad } from './padding.ts'
 import { randomBytes } from 'node:crypto'
@@ -6,6 +7,7 @@ import type { Token } from './token.ts'
 
 const FORMAT_V1 = 1 // unpadded, token + master key only (read, never written)
 const FORMAT_V2 = 2 // padded; optionally a passphrase-derived key too
+const FORMAT_CHUNK = 3 // one chunk of a file; optionally a passphrase-derived key too
 const FLAG_PASSPHRASE = 0x01
 const KEY_ID_BYTES = 8
 const NONCE_BYTES = 12
@@ -92,6 +94,69 @@ export function open (sealed: Buffer, token: Token, keys: Keyring, passphraseKey
     throw new DecryptionError('ciphertext failed authentication')
   }
   return (version === FORMAT_V1 ? plain : unpad(plain)).toString('utf8')
+}
+
+/**
+ * The server's layer over a file: one data key (one HKDF run) for all of its chunks. A file's
+ * passphrase share always comes from the one-run format (files are younger than the older one),
+ * so unlike text its chunks need no salt.
+ */
+export interface FileKey {
+  readonly masterKeyId: Buffer
+  readonly passphrase: boolean
+  readonly key: KeyObject
+}
+
+export function fileKey (token: Token, keys: Keyring, passphraseKey?: Buffer, masterKeyId: Buffer = keys.current.id): FileKey {
+  const master = keys.byId.get(masterKeyId.toString('hex'))
+  if (master === undefined) throw new DecryptionError('chunk was sealed with a master key that is not configured')
+  return { masterKeyId: master.id, passphrase: passphraseKey !== undefined, key: dataKey(FORMAT_CHUNK, token, master, passphraseKey) }
+}
+
+const CHUNK_HEADER_BYTES = 2 + KEY_ID_BYTES + NONCE_BYTES
+export const CHUNK_OVERHEAD_BYTES = CHUNK_HEADER_BYTES + TAG_BYTES
+
+/**
+ * Layout: 0x03 | master key id(8) | flags(1) | nonce(12) | ciphertext | tag(16). The row id, the
+ * chunk's index and the file's chunk count are authenticated with the header: a chunk cannot be
+ * moved to another file or place, and a file cannot be cut short or reordered unnoticed.
+ */
+export function sealChunk (file: FileKey, token: Token, index: number, count: number, plaintext: Buffer): Buffer {
+  const header = Buffer.alloc(CHUNK_HEADER_BYTES)
+  header[0] = FORMAT_CHUNK
+  file.masterKeyId.copy(header, 1)
+  header[1 + KEY_ID_BYTES] = file.passphrase ? FLAG_PASSPHRASE : 0
+  randomBytes(NONCE_BYTES).copy(header, 2 + KEY_ID_BYTES)
+  const cipher = createCipheriv('aes-256-gcm', file.key, header.subarray(2 + KEY_ID_BYTES))
+  cipher.setAAD(chunkAad(header, token, index, count))
+  return Buffer.concat([header, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()])
+}
+
+/** The master key a chunk names, to build its FileKey with. */
+export function chunkMasterKeyId (sealed: Buffer): Buffer {
+  if (sealed[0] !== FORMAT_CHUNK || sealed.length < CHUNK_OVERHEAD_BYTES) throw new DecryptionError('unknown chunk format')
+  return sealed.subarray(1, 1 + KEY_ID_BYTES)
+}
+
+export function openChunk (file: FileKey, token: Token, index: number, count: number, sealed: Buffer): Buffer {
+  if (!chunkMasterKeyId(sealed).equals(file.masterKeyId)) throw new DecryptionError('chunk was sealed with another master key')
+  if ((((sealed[1 + KEY_ID_BYTES] ?? 0) & FLAG_PASSPHRASE) !== 0) !== file.passphrase) throw new DecryptionError('chunk and key disagree about the passphrase')
+  const header = sealed.subarray(0, CHUNK_HEADER_BYTES)
+  const decipher = createDecipheriv('aes-256-gcm', file.key, header.subarray(2 + KEY_ID_BYTES))
+  decipher.setAAD(chunkAad(header, token, index, count))
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES))
+  try {
+    return Buffer.concat([decipher.update(sealed.subarray(CHUNK_HEADER_BYTES, sealed.length - TAG_BYTES)), decipher.final()])
+  } catch {
+    throw new DecryptionError('chunk failed authentication')
+  }
+}
+
+function chunkAad (header: Buffer, token: Token, index: number, count: number): Buffer {
+  const place = Buffer.alloc(8)
+  place.writeUInt32BE(index, 0)
+  place.writeUInt32BE(count, 4)
+  return Buffer.concat([header, token.id, place])
 }
 
 // The master key is the HKDF salt (the extract step's HMAC key) and the token the input keying

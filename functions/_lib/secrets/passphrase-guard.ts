@@ -2,7 +2,7 @@
 import type { AuditContext } from './audit.ts'
 import type { Config } from '../platform/config.ts'
 import type { Sql } from '../platform/database.ts'
-import { PassphraseLocked, PassphraseRequired, PassphraseWrong, SecretNotFound } from '../platform/errors.ts'
+import { PassphraseLocked, PassphraseRequired, PassphraseWrong, SecretIsFile, SecretIsText, SecretNotFound } from '../platform/errors.ts'
 import type { PassphraseKey } from './crypto.ts'
 import { checkPassphrase, type HashPool } from './passphrase.ts'
 import type { Token } from './token.ts'
@@ -23,6 +23,8 @@ export interface GuardOptions {
   hashPool: HashPool
   limits: Config['passphraseThrottle']
   action: 'reveal' | 'delete'
+  /** A reveal asks for one kind: a secret of the other kind is refused before any passphrase work. */
+  kind?: 'text' | 'file'
 }
 
 /**
@@ -35,8 +37,9 @@ export interface GuardOptions {
  */
 export async function guardPassphrase (options: GuardOptions, token: Token, who: AuditContext, passphrase: string | undefined): Promise<GrantedSecret> {
   const { sql, hashPool, limits, action } = options
-  const [row] = await sql<Array<GuardedSecret & { locked_seconds: number | null }>>`
+  const [row] = await sql<Array<GuardedSecret & { kind: 'text' | 'file', locked_seconds: number | null }>>`
     select
+      s.kind,
       s.passphrase_hash,
       s.reveal_requires_passphrase,
       (select ceil(extract(epoch from max(t.locked_until) - now()))::int
@@ -48,6 +51,7 @@ export async function guardPassphrase (options: GuardOptions, token: Token, who:
     where s.id = ${token.id}
       and s.expires_at > now()`
   if (row === undefined) throw new SecretNotFound()
+  if (options.kind !== undefined && row.kind !== options.kind) throw row.kind === 'file' ? new SecretIsFile() : new SecretIsText()
   const granted = { passphrase_hash: row.passphrase_hash, reveal_requires_passphrase: row.reveal_requires_passphrase }
   if (row.passphrase_hash === null) return { ...granted, passphraseKey: undefined }
   if (row.locked_seconds !== null) {

@@ -1,6 +1,7 @@
-// The secret store: every statement that creates, reveals, deletes or looks at a secret.
-// Each operation is one statement, so a secret never exists without its receipt and 'created'
-// audit row, and never leaves without its 'revealed' or 'deleted' row (ADR 5).
+// The secret store: every statement that creates, reveals, deletes or looks at a secret, text or
+// file. Each operation is one statement, so a secret never exists without its receipt and
+// 'created' audit row, and never leaves without its 'revealed' or 'deleted' row (ADR 5). A file's
+// chunks move in statements of their own (file-store.ts streams them), outside its row's life.
 import type postgres from 'postgres'
 import type { AuditContext } from './audit.ts'
 import type { Sql } from '../platform/database.ts'
@@ -105,6 +106,7 @@ export async function takeSecret (sql: Sql, t: Take): Promise<Buffer | undefined
     with taken as (
       delete from secret
       where id = ${t.id}
+        and kind = 'text'
         and reveal_requires_passphrase = ${t.gatedHash !== null}
         and (${t.gatedHash}::text is null or passphrase_hash = ${t.gatedHash})
       returning ref, ciphertext, created_at, expires_at > now() as live
@@ -121,9 +123,10 @@ export async function takeSecret (sql: Sql, t: Take): Promise<Buffer | undefined
 }
 
 /**
- * Deletes a live secret unread, with its 'deleted' audit row. The passphrase hash in the condition
- * makes a verified passphrase count only for the row it was checked against: a concurrent reveal
- * in between makes this find nothing. True when a secret was deleted.
+ * Deletes a live secret unread, with its 'deleted' audit row, and a file's chunks with it. The
+ * passphrase hash in the condition makes a verified passphrase count only for the row it was
+ * checked against: a concurrent reveal in between makes this find nothing. True when a secret
+ * was deleted.
  */
 export async function deleteUnreadSecret (sql: Sql, id: Buffer, passphraseHash: string | null, by: AuditedBy): Promise<boolean> {
   const [row] = await sql<Array<{ ref: string }>>`
@@ -132,10 +135,15 @@ export async function deleteUnreadSecret (sql: Sql, id: Buffer, passphraseHash: 
       where id = ${id}
         and expires_at > now()
         and passphrase_hash is not distinct from ${passphraseHash}
-      returning ref, passphrase_hash is not null as had_passphrase
+      returning id, ref, passphrase_hash is not null as had_passphrase, kind, size_bucket_bytes
+    ), chunks as (
+      delete from secret_chunk c
+      using taken
+      where c.secret_id = taken.id
     ), logged as (
       insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
-      select 'deleted', ref, ${by.client_ip}, ${by.client_ip_hash}, ${by.user_agent}, ${by.request_id}, jsonb_build_object('passphrase', had_passphrase)
+      select 'deleted', ref, ${by.client_ip}, ${by.client_ip_hash}, ${by.user_agent}, ${by.request_id},
+        jsonb_build_object('passphrase', had_passphrase) || ${fileDetails(sql)}
       from taken
     )
     select ref from taken`
@@ -143,6 +151,7 @@ export async function deleteUnreadSecret (sql: Sql, id: Buffer, passphraseHash: 
 }
 
 export interface WaitingSecret {
+  kind: 'text' | 'file'
   reveal_requires_passphrase: boolean
   expires_at: Date
 }
@@ -150,9 +159,127 @@ export interface WaitingSecret {
 /** A live secret's public facts, without touching it. */
 export async function findWaitingSecret (sql: Sql, id: Buffer): Promise<WaitingSecret | undefined> {
   const [row] = await sql<WaitingSecret[]>`
-    select reveal_requires_passphrase, expires_at
+    select kind, reveal_requires_passphrase, expires_at
     from secret
     where id = ${id}
       and expires_at > now()`
   return row
+}
+
+/** A file's audit details beside its other ones: the padded size, never the exact one. */
+export function fileDetails (sql: Sql): postgres.Fragment {
+  return sql`case when kind = 'file' then jsonb_build_object('kind', 'file', 'size_bucket_bytes', size_bucket_bytes) else '{}'::jsonb end`
+}
+
+/** How long an upload or a download may take before the purge takes its chunks away. */
+export const TRANSFER_SECONDS = 3600
+
+/** Opens an upload: until it is published, its chunks belong to no secret and nobody can read them. */
+export async function startUpload (sql: Sql, id: Buffer): Promise<void> {
+  await sql`
+    insert into file_transfer (secret_id, direction, deadline)
+    values (${id}, 'upload', now() + make_interval(secs => ${TRANSFER_SECONDS}))`
+}
+
+export async function insertChunk (sql: Sql, id: Buffer, index: number, sealed: Buffer): Promise<void> {
+  await sql`
+    insert into secret_chunk (secret_id, chunk_index, ciphertext)
+    values (${id}, ${index}, ${sealed})`
+}
+
+export interface NewFile extends Omit<NewSecret, 'ciphertext'> {
+  readonly fileBytes: number
+  readonly fileChunks: number
+  readonly sizeBucketBytes: number
+}
+
+/**
+ * Publishes an uploaded file once every chunk is stored: the upload's transfer row becomes the
+ * secret row, with its receipt and 'created' audit row, in one statement. Undefined when the
+ * upload is no longer open (its deadline passed and the purge took it).
+ */
+export async function publishFile (sql: Sql, f: NewFile): Promise<Date | undefined> {
+  const [row] = await sql<Array<{ expires_at: Date }>>`
+    with opened as (
+      delete from file_transfer
+      where secret_id = ${f.id}
+        and direction = 'upload'
+        and deadline > now()
+      returning secret_id
+    ), stored as (
+      insert into secret (id, ref, kind, file_bytes, file_chunks, size_bucket_bytes, passphrase_hash, reveal_requires_passphrase, expires_at)
+      select secret_id, ${f.ref}, 'file', ${f.fileBytes}, ${f.fileChunks}, ${f.sizeBucketBytes}, ${f.passphraseHash}, ${f.revealRequiresPassphrase}, now() + make_interval(secs => ${f.ttlSeconds})
+      from opened
+      returning ref, created_at, expires_at
+    ), receipted as (
+      insert into receipt (id, secret_ref, created_at, expires_at)
+      select ${f.receiptId}, ref, created_at, expires_at from stored
+    ), logged as (
+      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
+      select 'created', ref, ${f.by.client_ip}, ${f.by.client_ip_hash}, ${f.by.user_agent}, ${f.by.request_id}, ${sql.json(f.details as postgres.JSONValue)}
+      from stored
+    )
+    select expires_at from stored`
+  return row?.expires_at
+}
+
+export interface TakenFile {
+  file_bytes: number
+  file_chunks: number
+}
+
+/**
+ * Takes a file as takeSecret takes text: the row goes and its 'revealed' audit row comes in one
+ * statement, so of concurrent readers one wins. A download transfer row takes its place, keeping
+ * the chunks from the purge while they stream (takeChunk deletes each as it is read). An expired
+ * file met here is audited as expired and its chunks are left to the purge.
+ */
+export async function takeFile (sql: Sql, t: Take): Promise<TakenFile | undefined> {
+  const [row] = await sql<TakenFile[]>`
+    with taken as (
+      delete from secret
+      where id = ${t.id}
+        and kind = 'file'
+        and reveal_requires_passphrase = ${t.gatedHash !== null}
+        and (${t.gatedHash}::text is null or passphrase_hash = ${t.gatedHash})
+      returning id, ref, kind, created_at, expires_at > now() as live, file_bytes, file_chunks, size_bucket_bytes
+    ), leased as (
+      insert into file_transfer (secret_id, direction, deadline)
+      select id, 'download', now() + make_interval(secs => ${TRANSFER_SECONDS})
+      from taken
+      where live
+    ), logged as (
+      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
+      select
+        case when live then 'revealed' else 'expired' end,
+        ref, ${t.by.client_ip}, ${t.by.client_ip_hash}, ${t.by.user_agent}, ${t.by.request_id},
+        jsonb_build_object('age_seconds', round(extract(epoch from now() - created_at))) || ${fileDetails(sql)}
+      from taken
+    )
+    select file_bytes::float8 as file_bytes, file_chunks
+    from taken
+    where live`
+  return row
+}
+
+/** Reads and deletes one chunk of a file being downloaded; undefined when it is not there. */
+export async function takeChunk (sql: Sql, id: Buffer, index: number): Promise<Buffer | undefined> {
+  const [row] = await sql<Array<{ ciphertext: Buffer }>>`
+    delete from secret_chunk
+    where secret_id = ${id}
+      and chunk_index = ${index}
+    returning ciphertext`
+  return row?.ciphertext
+}
+
+/** Ends a transfer, finished or broken off: its transfer row and whatever chunks are left go. */
+export async function endTransfer (sql: Sql, id: Buffer): Promise<void> {
+  await sql`
+    with ended as (
+      delete from file_transfer
+      where secret_id = ${id}
+    )
+    delete from secret_chunk
+    where secret_id = ${id}
+      and not exists (select from secret where id = ${id})`
 }
