@@ -1,8 +1,9 @@
 // POST /secret — encrypts a secret, stores it until its TTL, returns the only key that reveals it.
 import { Type, type Static } from '@sinclair/typebox'
 import { seal } from './_lib/secrets/crypto.ts'
-import { SecretKeyMissingPassphrase, SecretTooLarge, SecretTtlOutOfRange } from './_lib/platform/errors.ts'
+import { SecretKeyMissingPassphrase, SecretTooLarge } from './_lib/platform/errors.ts'
 import type { HttpFunction } from './_lib/platform/http-function.ts'
+import { resolveTtl } from './_lib/secrets/lifetime.ts'
 import { bucketLength } from './_lib/secrets/padding.ts'
 import { hashPassphrase } from './_lib/secrets/passphrase.ts'
 import { perMinute } from './_lib/platform/rate-limit.ts'
@@ -52,13 +53,7 @@ const createSecret: HttpFunction = {
         if (gated && body.passphrase === undefined) throw new SecretKeyMissingPassphrase()
         const size = Buffer.byteLength(body.secret, 'utf8')
         if (size > limits.maxBytes) throw new SecretTooLarge(size, limits.maxBytes)
-        const ttl = body.ttl_seconds ?? limits.defaultTtlSeconds
-        if (ttl < limits.minTtlSeconds) {
-          throw new SecretTtlOutOfRange(`ttl_seconds must be at least ${limits.minTtlSeconds}: every secret stays available at least ${describeSeconds(limits.minTtlSeconds)} after creation`)
-        }
-        if (ttl > limits.maxTtlSeconds) {
-          throw new SecretTtlOutOfRange(`ttl_seconds must be at most ${limits.maxTtlSeconds} (${describeSeconds(limits.maxTtlSeconds)})`)
-        }
+        const ttl = resolveTtl(limits, body.ttl_seconds)
 
         const token = newToken()
         const receipt = newToken()
@@ -89,13 +84,6 @@ const createSecret: HttpFunction = {
       }
     })
   }
-}
-
-function describeSeconds (seconds: number): string {
-  if (seconds % 86_400 === 0) return `${seconds / 86_400} day${seconds === 86_400 ? '' : 's'}`
-  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`
-  if (seconds % 60 === 0) return `${seconds / 60} minute${seconds === 60 ? '' : 's'}`
-  return `${seconds} second${seconds === 1 ? '' : 's'}`
 }
 
 export default createSecret

@@ -12,6 +12,7 @@ import { clientKey } from '../_lib/platform/client-key.ts'
 import type { Config, TrustProxy } from '../_lib/platform/config.ts'
 import type { Keyring } from '../_lib/secrets/crypto.ts'
 import { databasePlugin } from '../_lib/platform/database.ts'
+import { deferContinue } from '../_lib/platform/expect-continue.ts'
 import { BodyNotUtf8, RateLimited } from '../_lib/platform/errors.ts'
 import type { App, HttpFunction } from '../_lib/platform/http-function.ts'
 import { loggerOptions, requestChildLogger } from '../_lib/platform/log.ts'
@@ -80,6 +81,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
   replaceJsonParser(app)
   app.addSchema(ErrorReply)
   addHttpHooks(app)
+  deferContinue(app)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
 

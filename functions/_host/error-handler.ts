@@ -8,7 +8,7 @@ import { JSON_CSP, SECURITY_HEADERS } from './http-hooks.ts'
 // Fastify's own client errors, renamed into Burnlink's catalogue. Messages are ours: the JSON
 // parser's own message quotes the body, and the body holds the secret.
 const FASTIFY_ERRORS: Record<string, { code: string, message?: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'REQUEST_UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as application/json' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'REQUEST_UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as application/json (a file, to POST /file, as application/octet-stream)' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'REQUEST_BODY_TOO_LARGE', message: 'The request body is larger than the server accepts' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'REQUEST_MALFORMED_JSON', message: 'The body is empty but Content-Type says application/json' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'REQUEST_MALFORMED_JSON', message: 'The body is not valid JSON' },

@@ -32,6 +32,7 @@ export const EnvSchema = Type.Object({
   PURGE_BATCH_SIZE: Int({ minimum: 1, maximum: 100_000, default: 1000, description: 'expired secrets deleted per statement' }),
   PURGE_ROWS_PER_SECOND: Int({ minimum: 0, maximum: 10_000_000, default: 5_000, description: 'pace of the purge: its batches are spaced so that at most this many expired secrets are deleted per second; 0 = back to back' }),
   SECRET_MAX_BYTES: Int({ minimum: 1, maximum: 16 * 1024 * 1024, default: 65_536, description: 'largest secret, in UTF-8 bytes' }),
+  FILE_MAX_BYTES: Int({ minimum: 1, maximum: 1024 * 1024 * 1024, default: 32 * 1024 * 1024, description: 'largest file, in bytes as uploaded (the client-encrypted size); see docs/deployment.md before raising it' }),
   SECRET_DEFAULT_TTL_SECONDS: Int({ minimum: 1, default: 86_400, description: 'lifetime when ttl_seconds is omitted' }),
   SECRET_MIN_TTL_SECONDS: Int({ minimum: 1, default: 300, description: 'shortest allowed ttl_seconds' }),
   SECRET_MAX_TTL_SECONDS: Int({ minimum: 1, maximum: 31_536_000, default: 604_800, description: 'longest allowed ttl_seconds' }),
@@ -77,6 +78,7 @@ export interface Config {
   /** Expired secrets the purge may delete per second (PURGE_ROWS_PER_SECOND; 0 = unpaced). */
   readonly purgeRowsPerSecond: number
   readonly secret: Readonly<{ maxBytes: number, defaultTtlSeconds: number, minTtlSeconds: number, maxTtlSeconds: number }>
+  readonly file: Readonly<{ maxBytes: number }>
   readonly encryption: Readonly<{ key?: string, previousKeys: readonly string[] }>
   readonly passphraseThrottle: Readonly<{ maxPerClient: number, maxPerSecret: number, windowSeconds: number, lockSeconds: number }>
   /** Argon2id hashes at once (PASSPHRASE_HASH_CONCURRENCY, 0 resolved to CPUs − 1). */
@@ -138,6 +140,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     purgeBatchSize: e.PURGE_BATCH_SIZE,
     purgeRowsPerSecond: e.PURGE_ROWS_PER_SECOND,
     secret: Object.freeze(checkTtlBounds(e)),
+    file: Object.freeze({ maxBytes: e.FILE_MAX_BYTES }),
     encryption: Object.freeze({
       ...optional('key', e.ENCRYPTION_KEY ?? readSecretFile('ENCRYPTION_KEY_FILE', e.ENCRYPTION_KEY_FILE)),
       previousKeys: Object.freeze((e.ENCRYPTION_KEYS_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''))

@@ -1,0 +1,118 @@
+// POST /file — stores a file (already encrypted by the client) as it streams in, until its TTL.
+import { Readable } from 'node:stream'
+import { Type, type Static } from '@sinclair/typebox'
+import { fileKey } from './_lib/secrets/crypto.ts'
+import { sendContinue } from './_lib/platform/expect-continue.ts'
+import { FileEmpty, FileIncomplete, FileLengthRequired, FileTooLarge, FileTransferTimeout, SecretKeyMissingPassphrase } from './_lib/platform/errors.ts'
+import type { HttpFunction } from './_lib/platform/http-function.ts'
+import { storeChunks, watchdog } from './_lib/secrets/file-store.ts'
+import { resolveTtl } from './_lib/secrets/lifetime.ts'
+import { bucketLength } from './_lib/secrets/padding.ts'
+import { hashPassphrase } from './_lib/secrets/passphrase.ts'
+import { perMinute } from './_lib/platform/rate-limit.ts'
+import { requestPassphrase } from './_lib/secrets/request-passphrase.ts'
+import { commonErrors } from './_lib/platform/schemas.ts'
+import { endTransfer, publishFile, startUpload } from './_lib/secrets/store.ts'
+import { newToken } from './_lib/secrets/token.ts'
+
+const route = { method: 'POST', url: '/file' } as const
+
+const CreateFileReply = Type.Object({
+  secret_key: Type.String({ description: 'Downloads the file once: GET /file/{secret_key}. Not stored by the server.', examples: ['pR8Yq1ZkN3mV0sX7cT2uW9eB4hJ6gL5aD1fK8nQ3rSw'] }),
+  expires_at: Type.String({ format: 'date-time', description: 'When the file is destroyed if nobody downloads it', examples: ['2026-11-26T09:00:00.000Z'] }),
+  receipt_key: Type.String({ description: 'For the sender only: GET /receipt/{receipt_key} tells whether the file was downloaded. Not stored by the server.', examples: ['Zr4mQ8sT1vX6yB3nK9pL2wE7cH5jD0gF4aU8iO6eR1k'] })
+}, { additionalProperties: false })
+const CreateFileHeaders = Type.Object({
+  'x-passphrase': Type.Optional(Type.String({ description: 'A passphrase (UTF-8): DELETE must present it, and GET too with reveal_requires_passphrase. Only here, never in the URL.' }))
+})
+
+const createFile: HttpFunction = {
+  name: 'create-file',
+  needsDatabase: true,
+  plugin: async (app, { config, keys, hashPool, who }) => {
+    const limits = config.secret
+    const maxBytes = config.file.maxBytes
+    const CreateFileQuery = Type.Object({
+      ttl_seconds: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$', description: `Seconds until the file is destroyed undownloaded: ${limits.minTtlSeconds} to ${limits.maxTtlSeconds}, default ${limits.defaultTtlSeconds}`, examples: ['3600'] })),
+      reveal_requires_passphrase: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: GET must present the passphrase too (X-Passphrase), and it becomes part of the server\'s key. Needs X-Passphrase.', default: 'false' }))
+    }, { additionalProperties: false })
+
+    // Only raw bytes, handed over as the stream they arrive in: nothing buffers the body, so
+    // neither Fastify's bodyLimit nor JSON applies here.
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('application/octet-stream', (_request, payload, done) => { done(null, payload) })
+    app.route({
+      ...route,
+      config: { rateLimit: perMinute(config.rateLimit.create), readsOwnBody: true },
+      schema: {
+        tags: ['file'],
+        summary: 'Store a file',
+        description: 'Streams the body, the client\'s ciphertext of the file (a web app or CLI envelope; the server never sees the plaintext), into storage under the server\'s own encryption, and returns the key that downloads it exactly once. ' +
+          `Content-Length is required and at most ${maxBytes} bytes (FILE_MAX_BYTES): a larger file is refused with 413 before its body is read (send Expect: 100-continue to avoid uploading it at all). ` +
+          'Options are query parameters; a passphrase goes only in X-Passphrase. An upload that breaks off stores nothing.',
+        querystring: CreateFileQuery,
+        headers: CreateFileHeaders,
+        body: { content: { 'application/octet-stream': { schema: { description: 'The file\'s bytes as the client encrypted them', examples: ['<binary>'] } } } },
+        response: { 201: CreateFileReply, ...commonErrors(400, 408, 411, 413, 415, 429, 503) }
+      },
+      async handler (request, reply) {
+        const query: Static<typeof CreateFileQuery> = request.query
+        const declared = request.headers['content-length']
+        if (declared === undefined) throw new FileLengthRequired()
+        const size = Number(declared)
+        if (size > maxBytes) throw new FileTooLarge(size, maxBytes, describeBytes(maxBytes))
+        if (size === 0 || !(request.body instanceof Readable)) throw new FileEmpty()
+        const body: Readable = request.body
+        const passphrase = requestPassphrase(request, undefined)
+        const gated = query.reveal_requires_passphrase === 'true'
+        if (gated && passphrase === undefined) throw new SecretKeyMissingPassphrase()
+        const ttl = resolveTtl(limits, query.ttl_seconds === undefined ? undefined : Number(query.ttl_seconds))
+
+        const token = newToken()
+        const receipt = newToken()
+        const hashed = passphrase === undefined ? undefined : await hashPassphrase(hashPool, passphrase)
+        const key = fileKey(token, keys, gated ? hashed?.key.key : undefined)
+        const sizeBucketBytes = bucketLength(size)
+        await startUpload(app.sql, token.id)
+        // A client that stops sending for long is cut off: it would hold a chunk's memory and a place.
+        const stall = watchdog(() => { body.destroy(new FileTransferTimeout()) })
+        try {
+          sendContinue(reply)
+          const chunks = await storeChunks(app.sql, token, key, size, body, stall)
+          const expiresAt = await publishFile(app.sql, {
+            id: token.id,
+            ref: token.ref,
+            fileBytes: size,
+            fileChunks: chunks,
+            sizeBucketBytes,
+            passphraseHash: hashed?.encoded ?? null,
+            revealRequiresPassphrase: gated,
+            ttlSeconds: ttl,
+            receiptId: receipt.id,
+            by: who(request),
+            details: { kind: 'file', ttl_seconds: ttl, passphrase: hashed !== undefined, reveal_requires_passphrase: gated, size_bucket_bytes: sizeBucketBytes }
+          })
+          if (expiresAt === undefined) throw new FileTransferTimeout()
+          reply.code(201)
+          return { secret_key: token.key, expires_at: expiresAt.toISOString(), receipt_key: receipt.key }
+        } catch (err) {
+          // Whatever was stored goes; the rest of the body is not read, so the connection closes.
+          void reply.header('connection', 'close')
+          await endTransfer(app.sql, token.id)
+          // A client gone mid-upload: its socket's error is no database outage.
+          if (err === body.errored && !(err instanceof FileTransferTimeout)) throw new FileIncomplete(size)
+          throw err
+        } finally {
+          stall.stop()
+        }
+      }
+    })
+  }
+}
+
+function describeBytes (bytes: number): string {
+  const mib = bytes / (1024 * 1024)
+  return Number.isInteger(mib) ? `${mib} MiB` : `${bytes} bytes`
+}
+
+export default createFile
