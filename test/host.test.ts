@@ -14,7 +14,7 @@ test('FUNCTIONS=read-secret mounts only that function (and health), while /opena
   assert.equal((await app.inject({ method: 'GET', url: `/secret/${'A'.repeat(43)}` })).json().code, 'SECRET_NOT_FOUND')
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
-  assert.deepEqual(Object.keys(doc.paths).sort(), ['/healthz', '/readyz', '/receipt/{receipt_key}', '/secret', '/secret/{secret_key}', '/secret/{secret_key}/status'])
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/file', '/file/{secret_key}', '/healthz', '/readyz', '/receipt/{receipt_key}', '/secret', '/secret/{secret_key}', '/secret/{secret_key}/status'])
 })
 
 test('the OpenAPI document describes every operation, its examples and every error response', async (t) => {
