@@ -10,12 +10,12 @@ async function runAdminFile (app: App, name: string): Promise<void> {
   await app.sql.unsafe(readFileSync(new URL(`../db/admin/${name}.sql`, import.meta.url), 'utf8'))
 }
 
-/** relpersistence of the secret table and of the throttle table that references it: p or u. */
+/** relpersistence of the secret table and of those that follow it (throttle, file chunks and transfers): p or u. */
 async function persistence (app: App): Promise<string> {
   const rows = await app.sql<{ relpersistence: string }[]>`
-    select relpersistence from pg_class where oid in ('secret'::regclass, 'passphrase_throttle'::regclass)`
+    select relpersistence from pg_class where oid in ('secret'::regclass, 'passphrase_throttle'::regclass, 'secret_chunk'::regclass, 'file_transfer'::regclass)`
   const kinds = [...new Set(rows.map((row) => row.relpersistence))]
-  return rows.length === 2 && kinds.length === 1 ? kinds[0] ?? '' : `mixed: ${kinds.join(',')}`
+  return rows.length === 4 && kinds.length === 1 ? kinds[0] ?? '' : `mixed: ${kinds.join(',')}`
 }
 
 test('the secret tables switch to LOGGED and back together, keeping unread secrets readable once', async (t) => {

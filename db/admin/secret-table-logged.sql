@@ -16,12 +16,16 @@
 -- New migrations never switch it back: the choice stays yours.
 --
 -- passphrase_throttle (wrong-passphrase counters) follows its secrets, so that a failover does not
--- hand a guesser fresh attempts.
+-- hand a guesser fresh attempts; secret_chunk and file_transfer (files' contents and transfers)
+-- follow too, or a crash would leave files whose rows survived without their chunks. A file's
+-- bytes in the WAL are the weightiest part of the trade-off: FILE_MAX_BYTES each.
 alter table secret set logged;
 alter table passphrase_throttle set logged;
+alter table secret_chunk set logged;
+alter table file_transfer set logged;
 
 select relname as "table",
        case relpersistence when 'p' then 'logged' when 'u' then 'unlogged' end as persistence
 from pg_class
-where oid in ('secret'::regclass, 'passphrase_throttle'::regclass)
+where oid in ('secret'::regclass, 'passphrase_throttle'::regclass, 'secret_chunk'::regclass, 'file_transfer'::regclass)
 order by relname desc;

@@ -6,12 +6,14 @@
 -- archives and backups already hold stays there until they are rotated away. On a standby the
 -- table becomes unreadable, and after a failover the promoted server starts with it empty: the
 -- unread secrets are lost, the audit log (a logged table) is not. The rewrite takes an ACCESS
--- EXCLUSIVE lock while it copies the table; rows are kept. passphrase_throttle goes back with it.
+-- EXCLUSIVE lock while it copies the table; rows are kept. passphrase_throttle, secret_chunk and file_transfer go back with it.
 alter table passphrase_throttle set unlogged;
+alter table file_transfer set unlogged;
+alter table secret_chunk set unlogged;
 alter table secret set unlogged;
 
 select relname as "table",
        case relpersistence when 'p' then 'logged' when 'u' then 'unlogged' end as persistence
 from pg_class
-where oid in ('secret'::regclass, 'passphrase_throttle'::regclass)
+where oid in ('secret'::regclass, 'passphrase_throttle'::regclass, 'secret_chunk'::regclass, 'file_transfer'::regclass)
 order by relname desc;
