@@ -102,14 +102,14 @@ test('the page language comes from ?lang=, then Accept-Language by quality, then
   assert.equal(pickLanguage({ query: {}, headers: { 'accept-language': 'RU-ru' } }), 'ru')
 })
 
-test('/config.json tells the page the configured lifetime bounds and size limit', { skip: NOT_BUILT }, async (t) => {
+test('/config.json tells the page the configured lifetime bounds and the text and file size limits', { skip: NOT_BUILT }, async (t) => {
   const { app } = await startTestApp(t, {
-    env: { SECRET_MIN_TTL_SECONDS: '600', SECRET_DEFAULT_TTL_SECONDS: '7200', SECRET_MAX_TTL_SECONDS: '172800', SECRET_MAX_BYTES: '4096' }
+    env: { SECRET_MIN_TTL_SECONDS: '600', SECRET_DEFAULT_TTL_SECONDS: '7200', SECRET_MAX_TTL_SECONDS: '172800', SECRET_MAX_BYTES: '4096', FILE_MAX_BYTES: '1000000' }
   })
   const res = await app.inject({ method: 'GET', url: '/config.json' })
   assert.equal(res.statusCode, 200)
   const body = res.json()
-  assert.deepEqual({ ...body, features: undefined }, { minTtlSeconds: 600, maxTtlSeconds: 172_800, defaultTtlSeconds: 7200, maxBytes: 4096, features: undefined })
+  assert.deepEqual({ ...body, features: undefined }, { minTtlSeconds: 600, maxTtlSeconds: 172_800, defaultTtlSeconds: 7200, maxBytes: 4096, fileMaxBytes: 1_000_000, features: undefined })
   assert.equal(typeof body.features.revealPassphrase, 'boolean')
 })
 

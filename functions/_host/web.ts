@@ -58,6 +58,8 @@ async function webPlugin (app: App, config: Config, dist: string): Promise<void>
       maxTtlSeconds: config.secret.maxTtlSeconds,
       defaultTtlSeconds: config.secret.defaultTtlSeconds,
       maxBytes: config.secret.maxBytes,
+      // FILE_MAX_BYTES, counted as uploaded (the encrypted envelope): the pages and the CLI check it first.
+      fileMaxBytes: config.file.maxBytes,
       features: { revealPassphrase }
     }
   })

@@ -35,6 +35,13 @@ export function formatNumber (value: number): string {
   return new Intl.NumberFormat(current).format(value)
 }
 
+/** "20 MB", "1,5 КБ": binary multiples, as file managers show sizes, in the language's units. */
+export function formatSize (bytes: number): string {
+  const units = [['gigabyte', 1024 ** 3], ['megabyte', 1024 ** 2], ['kilobyte', 1024]] as const
+  const [unit, size] = units.find(([, s]) => bytes >= s) ?? ['byte', 1]
+  return new Intl.NumberFormat(current, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 1 }).format(bytes / size)
+}
+
 export function formatTime (iso: string): string {
   return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
 }

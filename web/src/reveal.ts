@@ -1,8 +1,9 @@
 // The reveal page: loading it reads nothing; only the Reveal button consumes the secret.
-import { ApiError, NETWORK_ERROR, passphraseHeader, request, type SecretStatus } from './api.ts'
+import { ApiError, errorFrom, NETWORK_ERROR, passphraseHeader, request, type SecretStatus } from './api.ts'
 import { byId, showError, showView, wireCopyButtons } from './dom.ts'
-import { formatTime, initLocale, show, t } from './i18n.ts'
+import { formatNumber, formatSize, formatTime, initLocale, show, t } from './i18n.ts'
 import { isEnvelope, isKey, open } from './zk.ts'
+import { EnvelopeError, openFile } from './zkfile.ts'
 
 // Already URL-encoded as the browser holds it: reused as is (decoding could throw on a bad %xx).
 const secretKey = location.pathname.split('/').pop() ?? ''
@@ -14,6 +15,8 @@ const passphraseField = byId('reveal-passphrase-field', HTMLDivElement)
 const passphraseInput = byId('reveal-passphrase', HTMLInputElement)
 const submit = byId('reveal-submit', HTMLButtonElement)
 const revealError = byId('reveal-error', HTMLParagraphElement)
+// Learnt from the status before the click: a file is fetched from GET /file/{key}, not /secret.
+let isFile = false
 
 initLocale()
 wireCopyButtons()
@@ -34,7 +37,10 @@ form.addEventListener('submit', (event) => {
 async function checkStatus (): Promise<void> {
   try {
     const waiting = await request<SecretStatus>('GET', `/secret/${secretKey}/status`)
-    show(status, () => t('reveal.waiting'))
+    isFile = waiting.kind === 'file'
+    // Said before the click: one download, and the click consumes it even if the transfer breaks off.
+    show(status, () => t(isFile ? 'reveal.waitingFile' : 'reveal.waiting'))
+    show(submit, () => t(isFile ? 'reveal.buttonFile' : 'reveal.button'))
     show(expires, () => t('reveal.expires', { time: formatTime(waiting.expires_at) }))
     expires.hidden = false
     passphraseField.hidden = !waiting.requires_passphrase
@@ -55,13 +61,18 @@ async function reveal (): Promise<void> {
   }
   showError(revealError, undefined)
   submit.disabled = true
-  show(submit, () => t('reveal.busy'))
+  show(submit, () => t(isFile ? 'reveal.busyFile' : 'reveal.busy'))
+  const headers = passphrase === '' ? {} : passphraseHeader(passphrase)
+  if (isFile) return await revealFile(headers)
   let secret: string
   try {
-    ({ secret } = await request<{ secret: string }>('GET', `/secret/${secretKey}`, {
-      headers: passphrase === '' ? {} : passphraseHeader(passphrase)
-    }))
+    ({ secret } = await request<{ secret: string }>('GET', `/secret/${secretKey}`, { headers }))
   } catch (err) {
+    // The status could not say what it is (an older server, a network blip): the read tells.
+    if (err instanceof ApiError && err.code === 'SECRET_IS_FILE') {
+      isFile = true
+      return await revealFile(headers)
+    }
     submit.disabled = false
     show(submit, () => t('reveal.button'))
     return failed(err)
@@ -81,6 +92,48 @@ async function reveal (): Promise<void> {
   }
   byId('secret-text', HTMLTextAreaElement).value = plaintext
   showView(byId('secret-view', HTMLElement))
+}
+
+/**
+ * GET /file/{key} consumes the file as the answer starts. The chunks are decrypted as they arrive
+ * and kept as Blobs (held by the browser, not the script's heap); only a file that decrypted whole
+ * is offered, as a download of type application/octet-stream that the browser never renders.
+ */
+async function revealFile (headers: Record<string, string>): Promise<void> {
+  let res: Response
+  try {
+    res = await fetch(`/file/${secretKey}`, { headers: { accept: 'application/octet-stream', ...headers }, cache: 'no-store', credentials: 'omit' })
+    if (!res.ok || res.body === null) throw await errorFrom(res)
+  } catch (err) {
+    submit.disabled = false
+    show(submit, () => t('reveal.buttonFile'))
+    return failed(err instanceof ApiError ? err : new ApiError(0, NETWORK_ERROR))
+  }
+  history.replaceState(null, '', location.pathname)
+  const parts: Blob[] = []
+  let name: string
+  let size: number
+  let text: string | undefined
+  try {
+    const opened = await openFile(res.body, fragmentKey)
+    ;({ name, size, text } = opened.meta)
+    for await (const chunk of opened.chunks) parts.push(new Blob([chunk]))
+  } catch (err) {
+    show(byId('gone-title', HTMLHeadingElement), () => t('gone.title'))
+    show(byId('gone-body', HTMLParagraphElement), () => t(err instanceof EnvelopeError ? 'reveal.error.decryptFile' : 'reveal.error.broken'))
+    showView(byId('gone-view', HTMLElement))
+    return
+  }
+  const save = byId('file-save', HTMLAnchorElement)
+  save.href = URL.createObjectURL(new Blob(parts, { type: 'application/octet-stream' }))
+  save.download = name === '' ? 'download' : name
+  // Text only: the sender chose this name, so it must never be parsed as markup.
+  byId('file-name', HTMLElement).textContent = name
+  show(byId('file-size', HTMLElement), () => `${formatSize(size)} (${formatNumber(size)} B)`)
+  byId('file-note-field', HTMLDivElement).hidden = text === undefined
+  byId('file-note', HTMLTextAreaElement).value = text ?? ''
+  showView(byId('file-view', HTMLElement))
+  save.click()
 }
 
 function failed (err: unknown): void {
