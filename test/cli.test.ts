@@ -1,5 +1,6 @@
 // The command-line client, run as a user runs it (node cli/burnlink.ts) against a listening host.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -114,6 +115,73 @@ test('a passphrase comes from BURNLINK_PASSPHRASE or standard input; a wrong one
   const got = await run(['get', gated], { input: 'correct horse\n' })
   assert.equal(got.code, 0, got.stderr)
   assert.equal(got.stdout.toString('utf8'), 'gated')
+})
+
+test('a 20 MiB file goes through send and get once, byte for byte, under its own name; a second get exits 3', async (t) => {
+  const server = await startServer(t)
+  const content = randomBytes(20 * 1024 * 1024)
+  const source = join(mkdtempSync(join(tmpdir(), 'burnlink-src-')), 'backup 2026.tar.gz')
+  writeFileSync(source, content)
+  const sent = await run(['send', source, '--server', server.base])
+  assert.equal(sent.code, 0, sent.stderr)
+  const link = sent.stdout.toString('utf8').trim()
+  const match = LINK.exec(link)
+  assert.ok(match, link)
+  const status = await server.app.inject({ method: 'GET', url: `/secret/${match[2]}/status` })
+  assert.equal(status.json().kind, 'file')
+
+  const got = await run(['get', link], { cwd: server.cwd })
+  assert.equal(got.code, 0, got.stderr)
+  assert.equal(got.stdout.length, 0, 'a file goes to disk, not to standard output')
+  assert.match(got.stderr, /saved backup 2026\.tar\.gz \(20 MiB/)
+  assert.ok(readFileSync(join(server.cwd, 'backup 2026.tar.gz')).equals(content), 'the same bytes')
+  assert.deepEqual(readdirSync(server.cwd), ['backup 2026.tar.gz'], 'no temporary file is left behind')
+  assertOneLine(await run(['get', link], { cwd: server.cwd }), 3, /not available/)
+})
+
+test('binary standard input goes as a file named stdin; a taken name gets a free one and is never overwritten', async (t) => {
+  const server = await startServer(t)
+  const binary = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x41])
+  const links: string[] = []
+  for (let i = 0; i < 2; i++) {
+    const sent = await run(['send', '--server', server.base], { input: binary })
+    assert.equal(sent.code, 0, sent.stderr)
+    links.push(sent.stdout.toString('utf8').trim())
+  }
+  writeFileSync(join(server.cwd, 'stdin'), 'precious')
+  const first = await run(['get', links[0] ?? ''], { cwd: server.cwd })
+  assert.equal(first.code, 0, first.stderr)
+  assert.match(first.stderr, /saved .*stdin \(1\)/)
+  assert.equal(readFileSync(join(server.cwd, 'stdin'), 'utf8'), 'precious')
+  assert.ok(readFileSync(join(server.cwd, 'stdin (1)')).equals(binary))
+  const forced = await run(['get', links[1] ?? '', '--force'], { cwd: server.cwd })
+  assert.equal(forced.code, 0, forced.stderr)
+  assert.ok(readFileSync(join(server.cwd, 'stdin')).equals(binary), '--force overwrites')
+})
+
+test('a file whose name would act in the current directory is saved under a safe name; -o - writes it to stdout', async (t) => {
+  const server = await startServer(t)
+  const dir = mkdtempSync(join(tmpdir(), 'burnlink-src-'))
+  writeFileSync(join(dir, '.envrc'), 'export EVIL=1\n')
+  const link = (await run(['send', join(dir, '.envrc'), '--server', server.base])).stdout.toString('utf8').trim()
+  const got = await run(['get', link], { cwd: server.cwd })
+  assert.equal(got.code, 0, got.stderr)
+  assert.deepEqual(readdirSync(server.cwd), ['envrc'])
+  assert.match(got.stderr, /the sender named it "\.envrc"/)
+
+  const again = (await run(['send', join(dir, '.envrc'), '--server', server.base])).stdout.toString('utf8').trim()
+  const piped = await run(['get', again, '-o', '-'], { cwd: server.cwd })
+  assert.equal(piped.stdout.toString('utf8'), 'export EVIL=1\n')
+})
+
+test('a file over FILE_MAX_BYTES is refused before upload with a message naming the limit, and nothing is stored', async (t) => {
+  const server = await startServer(t, { env: { FILE_MAX_BYTES: '100000' } })
+  const source = join(mkdtempSync(join(tmpdir(), 'burnlink-src-')), 'big.bin')
+  writeFileSync(source, randomBytes(100_000))
+  const refused = await run(['send', source, '--server', server.base])
+  assertOneLine(refused, 5, /big\.bin is too large: .* the server takes files up to 97\.7 KiB \(100,000 bytes\) \(FILE_MAX_BYTES\)/)
+  assertOneLine(await run(['send', '--server', server.base], { input: randomBytes(100_001) }), 5, /standard input is too large: .*100,000 bytes/)
+  assert.equal(await countSecrets(server), 0)
 })
 
 test('user mistakes exit 2 with one line and no stack trace; every command has --help', async () => {
