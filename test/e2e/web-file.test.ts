@@ -145,11 +145,12 @@ test('links are interchangeable: the CLI opens what the page made, and the page 
 
   await page.goto(`${web.base}/`)
   await page.locator('#file-field').waitFor()
-  await page.evaluate(() => {
+  // What a drag from the desktop delivers: a drop event carrying the file (run in the page).
+  await page.evaluate(`{
     const transfer = new DataTransfer()
     transfer.items.add(new File(['dropped, then read by the CLI'], 'dropped.txt', { type: 'text/plain' }))
-    document.getElementById('drop-zone')?.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }))
-  })
+    document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }))
+  }`)
   assert.match(await page.locator('#file-chosen').innerText(), /^Attached: dropped\.txt/)
   await page.getByRole('button', { name: 'Create link' }).click()
   await page.locator('#result-view').waitFor()
