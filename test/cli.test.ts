@@ -8,7 +8,10 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { parseTtl } from '../cli/args.ts'
 import { parseLink } from '../cli/link.ts'
+import { explain } from '../cli/output.ts'
 import { safeName } from '../cli/save.ts'
+import { uploadFile } from '../cli/upload.ts'
+import { sealFile } from '../web/src/zkfile.ts'
 import { assertOneLine, run } from './cli-run.ts'
 import { startTestApp, type TestApp, type TestAppOptions } from './helper.ts'
 
@@ -181,6 +184,43 @@ test('a file over FILE_MAX_BYTES is refused before upload with a message naming 
   const refused = await run(['send', source, '--server', server.base])
   assertOneLine(refused, 5, /big\.bin is too large: .* the server takes files up to 97\.7 KiB \(100,000 bytes\) \(FILE_MAX_BYTES\)/)
   assertOneLine(await run(['send', '--server', server.base], { input: randomBytes(100_001) }), 5, /standard input is too large: .*100,000 bytes/)
+  assert.equal(await countSecrets(server), 0)
+})
+
+test('a file can require its passphrase: get without it exits 4 and leaves it, with it saves the file', async (t) => {
+  const server = await startServer(t)
+  const source = join(mkdtempSync(join(tmpdir(), 'burnlink-src-')), 'keys.pem')
+  writeFileSync(source, '-----BEGIN PRIVATE KEY-----\n')
+  const sent = await run(['send', source, '--server', server.base, '--require-passphrase'], { input: 'open sesame\n' })
+  assert.equal(sent.code, 0, sent.stderr)
+  const link = sent.stdout.toString('utf8').trim()
+  assertOneLine(await run(['get', link], { cwd: server.cwd, input: 'open barley\n' }), 4, /passphrase is wrong; the secret is still there/)
+  assert.equal(await countSecrets(server), 1)
+  const got = await run(['get', link], { cwd: server.cwd, env: { BURNLINK_PASSPHRASE: 'open sesame' } })
+  assert.equal(got.code, 0, got.stderr)
+  assert.equal(readFileSync(join(server.cwd, 'keys.pem'), 'utf8'), '-----BEGIN PRIVATE KEY-----\n')
+})
+
+test('send --qr draws the link on standard error and leaves standard output to the link alone', async (t) => {
+  const server = await startServer(t)
+  const sent = await run(['send', '--server', server.base, '--qr'], { input: 'scan me' })
+  assert.equal(sent.code, 0, sent.stderr)
+  assert.match(sent.stdout.toString('utf8'), /^\S+\n$/)
+  const rows = sent.stderr.split('\n').filter((line) => line.includes('\u001b[30;107m'))
+  assert.ok(rows.length >= 20, `a QR code of ${rows.length} rows`)
+  assert.ok(rows.filter((row) => /[█▀▄]/.test(row)).length >= rows.length - 4, 'modules in every row but the quiet zone')
+})
+
+test('an upload the server refuses (its own FILE_MAX_BYTES check) stops before the body, and the message names the limit', async (t) => {
+  const server = await startServer(t, { env: { FILE_MAX_BYTES: '100000' } })
+  const content = randomBytes(1024 * 1024)
+  let read = 0
+  const sealed = await sealFile({ name: 'big.bin', type: '' }, { size: content.length, read: async (start, end) => { read += end - start; return content.subarray(start, end) } })
+  const err = await uploadFile(server.base, sealed, { ttlSeconds: undefined, passphrase: undefined, requirePassphrase: false }).then(() => undefined, (e: unknown) => e)
+  const explained = explain(err)
+  assert.equal(explained.exitCode, 5)
+  assert.match(explained.message, /too large: .*100000 bytes/)
+  assert.equal(read, 0, 'Expect: 100-continue: not a chunk was read, let alone sent')
   assert.equal(await countSecrets(server), 0)
 })
 
