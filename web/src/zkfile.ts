@@ -17,10 +17,11 @@ const HEADER_PAD = 256
 // A reader's bounds, so a hostile stream cannot make it buffer much before the first check.
 const MAX_HEADER_BYTES = 4 * 1024 * 1024
 const MAX_CHUNK_BYTES = 16 * 1024 * 1024
-// Spelled this way so that the module type-checks under both the DOM's and Node's WebCrypto types.
-type Key = Awaited<ReturnType<typeof crypto.subtle.importKey>>
 const HEADER_AD = new TextEncoder().encode('zkf1 header')
 const CHUNK_AD = [new TextEncoder().encode('zkf1 chunk'), new TextEncoder().encode('zkf1 last chunk')] as const
+
+// Spelled this way so that the module type-checks under both the DOM's and Node's WebCrypto types.
+type Key = Awaited<ReturnType<typeof crypto.subtle.importKey>>
 
 /** What the header holds besides the chunking: all of it is encrypted. */
 export interface FileInfo {
