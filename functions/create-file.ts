@@ -5,7 +5,7 @@ import { fileKey } from './_lib/secrets/crypto.ts'
 import { sendContinue } from './_lib/platform/expect-continue.ts'
 import { FileEmpty, FileIncomplete, FileLengthRequired, FileTooLarge, FileTransferTimeout, SecretKeyMissingPassphrase } from './_lib/platform/errors.ts'
 import type { HttpFunction } from './_lib/platform/http-function.ts'
-import { storeChunks, watchdog } from './_lib/secrets/file-store.ts'
+import { storeChunks, storedBytes, watchdog } from './_lib/secrets/file-store.ts'
 import { resolveTtl } from './_lib/secrets/lifetime.ts'
 import { bucketLength } from './_lib/secrets/padding.ts'
 import { hashPassphrase } from './_lib/secrets/passphrase.ts'
@@ -49,7 +49,8 @@ const createFile: HttpFunction = {
         summary: 'Store a file',
         description: 'Streams the body, the client\'s ciphertext of the file (a web app or CLI envelope; the server never sees the plaintext), into storage under the server\'s own encryption, and returns the key that downloads it exactly once. ' +
           `Content-Length is required and at most ${maxBytes} bytes (FILE_MAX_BYTES): a larger file is refused with 413 before its body is read (send Expect: 100-continue to avoid uploading it at all). ` +
-          'Options are query parameters; a passphrase goes only in X-Passphrase. An upload that breaks off stores nothing.',
+          'The bytes the file is stored as count against the client\'s storage quota (STORAGE_QUOTA_BYTES_PER_CLIENT), charged before the body is read: over it, 429 instead of 100 Continue. ' +
+          'Options are query parameters; a passphrase goes only in X-Passphrase. An upload that breaks off stores nothing (its quota charge stays).',
         querystring: CreateFileQuery,
         headers: CreateFileHeaders,
         body: { content: { 'application/octet-stream': { schema: { description: 'The file\'s bytes as the client encrypted them', examples: ['<binary>'] } } } },
@@ -73,7 +74,12 @@ const createFile: HttpFunction = {
         const hashed = passphrase === undefined ? undefined : await hashPassphrase(hashPool, passphrase)
         const key = fileKey(token, keys, gated ? hashed?.key.key : undefined)
         const sizeBucketBytes = bucketLength(size)
-        await startUpload(app.sql, token.id)
+        // The file's stored bytes count against its sender's storage quota before a byte of the
+        // body is read: over it, the 429 goes out instead of a 100 Continue. A broken-off upload
+        // keeps its charge.
+        const by = who(request)
+        const quota = config.storageQuota.bytesPerClient === 0 ? null : { client: by.client, ...config.storageQuota }
+        await startUpload(app.sql, token.id, quota, storedBytes(size))
         // A client that stops sending for long is cut off: it would hold a chunk's memory and a place.
         const stall = watchdog(() => { body.destroy(new FileTransferTimeout()) })
         try {
@@ -89,7 +95,7 @@ const createFile: HttpFunction = {
             revealRequiresPassphrase: gated,
             ttlSeconds: ttl,
             receiptId: receipt.id,
-            by: who(request),
+            by,
             details: { kind: 'file', ttl_seconds: ttl, passphrase: hashed !== undefined, reveal_requires_passphrase: gated, size_bucket_bytes: sizeBucketBytes }
           })
           if (expiresAt === undefined) throw new FileTransferTimeout()

@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import { loadConfig } from '../functions/_lib/platform/config.ts'
 import { purgeExpired } from '../functions/purge-expired.ts'
 import type { App } from '../functions/_lib/platform/http-function.ts'
+import { bytes, listen, MiB, upload } from './file-http.ts'
 import { startTestApp } from './helper.ts'
 
 const QUOTA = { TRUST_PROXY: '127.0.0.1', RATE_LIMIT_CREATE_PER_MINUTE: '0', SECRET_MAX_BYTES: '4096', STORAGE_QUOTA_BYTES_PER_CLIENT: '10000' }
@@ -75,4 +76,31 @@ test('the purge job removes the counts of past windows', async (t) => {
 test('a storage quota too small for the largest secret is refused at start-up', () => {
   assert.throws(() => loadConfig({ SECRET_MAX_BYTES: '65536', STORAGE_QUOTA_BYTES_PER_CLIENT: '65536' }), /STORAGE_QUOTA_BYTES_PER_CLIENT/)
   assert.doesNotThrow(() => loadConfig({ SECRET_MAX_BYTES: '65536', STORAGE_QUOTA_BYTES_PER_CLIENT: '0' }))
+})
+
+test('a file\'s stored bytes count against the quota before its body is read: over it, 429 with Retry-After and no 100 Continue', async (t) => {
+  const { app } = await startTestApp(t, { env: { ...QUOTA, STORAGE_QUOTA_BYTES_PER_CLIENT: String(2 * MiB) } })
+  const origin = await listen(app)
+  const from = (ip: string) => ({ headers: { expect: '100-continue', 'x-forwarded-for': ip } })
+  const first = await upload(origin, bytes(MiB), MiB, from('198.51.100.1'))
+  assert.equal(first.status, 201, first.body)
+  // Counted as text is: the bytes stored, the server's chunk envelopes included.
+  const [counted] = await app.sql<[{ charged: number, chunks: number }]>`
+    select (select bytes from storage_quota where client = '198.51.100.1')::int as charged,
+      (select sum(octet_length(ciphertext)) from secret_chunk)::int as chunks`
+  assert.equal(counted.charged, counted.chunks)
+
+  const refused = await upload(origin, bytes(MiB), MiB, from('198.51.100.1'))
+  assert.equal(refused.status, 429, refused.body)
+  assert.equal(refused.continued, false, 'the client was never asked for the body')
+  assert.equal((JSON.parse(refused.body) as { code: string }).code, 'STORAGE_QUOTA_EXCEEDED')
+  const retry = Number(refused.headers['retry-after'])
+  assert.ok(retry >= 1 && retry <= 86_400, `Retry-After ${retry}`)
+  const [left] = await app.sql<[{ secrets: number, transfers: number }]>`
+    select (select count(*) from secret)::int as secrets, (select count(*) from file_transfer)::int as transfers`
+  assert.deepEqual(left, { secrets: 1, transfers: 0 }, 'the refused upload opened nothing')
+
+  // Text and files share the client's count; another client has its own.
+  assert.equal((await create(app, '198.51.100.1')).statusCode, 201)
+  assert.equal((await upload(origin, bytes(MiB), MiB, from('198.51.100.2'))).status, 201)
 })

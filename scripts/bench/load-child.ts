@@ -134,10 +134,11 @@ function ceiling (spec: CeilingSpec): (w: Window) => Promise<Outcome> {
   let next = 0
   const idOf = (n: number): Buffer => { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(n)); return createHash('sha256').update(b).digest() }
   // True on success, false on a miss, undefined once the seeded rows are used up.
+  // No storage quota, as the bench's server runs (UNLIMITED): all the load is one client.
   const operation = spec.statement === 'create'
     ? async (): Promise<boolean> => {
       const id = randomBytes(32)
-      await insertSecret(sql, { id, ref: id.toString('hex').slice(0, 24), ciphertext, passphraseHash: null, revealRequiresPassphrase: false, ttlSeconds: 86_400, receiptId: randomBytes(32), by, details })
+      await insertSecret(sql, { id, ref: id.toString('hex').slice(0, 24), ciphertext, passphraseHash: null, revealRequiresPassphrase: false, ttlSeconds: 86_400, receiptId: randomBytes(32), by, details, quota: null })
       return true
     }
     : async (): Promise<boolean | undefined> => next < spec.idCount ? (await takeSecret(sql, { id: idOf(next++), by, gatedHash: null })) !== undefined : undefined

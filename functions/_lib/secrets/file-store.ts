@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream'
 import type { Sql } from '../platform/database.ts'
 import { FileIncomplete, FileTransferTimeout } from '../platform/errors.ts'
-import { chunkMasterKeyId, DecryptionError, fileKey, openChunk, sealChunk, type FileKey, type Keyring } from './crypto.ts'
+import { CHUNK_OVERHEAD_BYTES, chunkMasterKeyId, DecryptionError, fileKey, openChunk, sealChunk, type FileKey, type Keyring } from './crypto.ts'
 import { endTransfer, insertChunk, takeChunk, TRANSFER_SECONDS } from './store.ts'
 import type { Token } from './token.ts'
 
@@ -18,6 +18,11 @@ export const IDLE_MS = 60_000
 
 export function chunkCount (bytes: number): number {
   return Math.ceil(bytes / CHUNK_BYTES)
+}
+
+/** Bytes a file of `bytes` takes in secret_chunk, sealed: what the storage quota counts, as for text. */
+export function storedBytes (bytes: number): number {
+  return bytes + chunkCount(bytes) * CHUNK_OVERHEAD_BYTES
 }
 
 /**

@@ -174,11 +174,31 @@ export function fileDetails (sql: Sql): postgres.Fragment {
 /** How long an upload or a download may take before the purge takes its chunks away. */
 export const TRANSFER_SECONDS = 3600
 
-/** Opens an upload: until it is published, its chunks belong to no secret and nobody can read them. */
-export async function startUpload (sql: Sql, id: Buffer): Promise<void> {
-  await sql`
-    insert into file_transfer (secret_id, direction, deadline)
-    values (${id}, 'upload', now() + make_interval(secs => ${TRANSFER_SECONDS}))`
+/**
+ * Opens an upload: until it is published, its chunks belong to no secret and nobody can read them.
+ * With a quota, the same statement first charges the `storedBytes` the file will take to the
+ * client's count for the window, as insertSecret does for text, and opens nothing
+ * (StorageQuotaExceeded) when that would pass the quota. The charge is made before a byte of the
+ * body is read and stays if the upload breaks off: a client cannot retry its way past the quota.
+ */
+export async function startUpload (sql: Sql, id: Buffer, quota: StorageQuota | null, storedBytes: number): Promise<void> {
+  const [row] = await sql<Array<{ opened: boolean, retry_after: number }>>`
+    with clock as (
+      select to_timestamp((floor(extract(epoch from now()) / ${quota?.windowSeconds ?? 1}::int) + 1) * ${quota?.windowSeconds ?? 1}::int) as window_end
+    ), charged as (
+      ${quota === null ? sql`select window_end from clock` : charge(sql, quota, storedBytes)}
+    ), opened as (
+      insert into file_transfer (secret_id, direction, deadline)
+      select ${id}, 'upload', now() + make_interval(secs => ${TRANSFER_SECONDS})
+      from charged
+      returning secret_id
+    )
+    select
+      exists (select from opened) as opened,
+      ceil(extract(epoch from window_end - now()))::int as retry_after
+    from clock`
+  if (row === undefined) throw new Error('opening an upload returned no row')
+  if (!row.opened) throw new StorageQuotaExceeded(Math.max(1, row.retry_after))
 }
 
 export async function insertChunk (sql: Sql, id: Buffer, index: number, sealed: Buffer): Promise<void> {
@@ -187,7 +207,8 @@ export async function insertChunk (sql: Sql, id: Buffer, index: number, sealed: 
     values (${id}, ${index}, ${sealed})`
 }
 
-export interface NewFile extends Omit<NewSecret, 'ciphertext'> {
+/** A file's secret row: its bytes were charged to the quota when its upload opened (startUpload). */
+export interface NewFile extends Omit<NewSecret, 'ciphertext' | 'quota'> {
   readonly fileBytes: number
   readonly fileChunks: number
   readonly sizeBucketBytes: number
