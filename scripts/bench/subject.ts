@@ -23,7 +23,10 @@ export interface Subject {
   stop: () => Promise<void>
 }
 
-/** All the load comes from one client IP: per-IP rate limits would make the bench count 429s. */
+/**
+ * All the load comes from one client IP: per-IP rate limits, and the per-client storage quota,
+ * would make the bench count 429s. Both are off.
+ */
 export const UNLIMITED = { RATE_LIMIT_CREATE_PER_MINUTE: '0', RATE_LIMIT_READ_PER_MINUTE: '0', RATE_LIMIT_DELETE_PER_MINUTE: '0', STORAGE_QUOTA_BYTES_PER_CLIENT: '0' }
 
 /** Burnlink, otherwise as shipped, on a throwaway database of `endpoint`. */
