@@ -1,8 +1,12 @@
-// Stalled uploads on a real socket: they hold no place in the database gate and are cut off.
+// Stalled uploads on a real socket: they hold no place in the database gate and are cut off;
+// a file upload has no such deadline, only its own stall timeout.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
+import { Readable } from 'node:stream'
 import { once } from 'node:events'
 import { test } from 'node:test'
+import { download, listen, upload } from './file-http.ts'
 import { onCleanup, startTestApp } from './helper.ts'
 
 const STALLED = 70
@@ -49,4 +53,45 @@ test('70 stalled uploads with a pool of 1 leave creates and reveals working, and
   // The server, not the client, ends them: the request timeout answers 408 and closes.
   await Promise.all(closed)
   for (const answer of answers) assert.ok(answer === '' || answer.startsWith('HTTP/1.1 408'), answer.slice(0, 40))
+})
+
+test('a file upload that trickles on for longer than HTTP_REQUEST_TIMEOUT_SECONDS is stored, while a stalled JSON body is still cut off with 408', { timeout: 60_000 }, async (t) => {
+  const { app } = await startTestApp(t, { env: { HTTP_REQUEST_TIMEOUT_SECONDS: '1', HTTP_HEADERS_TIMEOUT_SECONDS: '1', RATE_LIMIT_CREATE_PER_MINUTE: '0' } })
+  const origin = await listen(app)
+  const sockets: Socket[] = []
+  onCleanup(t, () => { for (const socket of sockets) socket.destroy() })
+
+  // The file goes a piece at a time; its last piece waits until a JSON request that stalled after
+  // the file's began has been cut off, so the upload outlasts the JSON deadline whatever the pace.
+  const piece = 16 * 1024
+  const size = 64 * piece
+  let sent = 0
+  let stalledClosed: () => void = () => {}
+  const cutOff = new Promise<void>((resolve) => { stalledClosed = resolve })
+  const file = new Readable({
+    read () {
+      if (sent === size) { this.push(null); return }
+      const wait = sent === size - piece ? cutOff : new Promise((resolve) => setTimeout(resolve, 20))
+      void wait.then(() => { sent += piece; this.push(randomBytes(piece)) })
+    }
+  })
+  const fileArrived = once(app.server, 'request')
+  const stored = upload(origin, file, size)
+  await fileArrived
+
+  const stalled = connect(Number(new URL(origin).port), '127.0.0.1')
+  sockets.push(stalled)
+  let answer = ''
+  stalled.on('data', (chunk: Buffer) => { answer += chunk.toString('latin1') })
+  stalled.on('error', () => {})
+  stalled.on('close', () => { stalledClosed() })
+  await once(stalled, 'connect')
+  stalled.write('POST /secret HTTP/1.1\r\nhost: burnlink\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"se')
+  await cutOff
+  assert.ok(answer.startsWith('HTTP/1.1 408'), answer.slice(0, 40))
+
+  const reply = await stored
+  assert.equal(reply.status, 201, reply.body)
+  const { secret_key: key } = JSON.parse(reply.body) as { secret_key: string }
+  assert.equal((await download(origin, key)).length, size)
 })

@@ -1,7 +1,7 @@
 // buildHost(): the Fastify instance serving a chosen set of functions. It never listens.
 import { isUtf8 } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
-import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -17,11 +17,13 @@ import { BodyNotUtf8, RateLimited } from '../_lib/platform/errors.ts'
 import type { App, HttpFunction } from '../_lib/platform/http-function.ts'
 import { loggerOptions, requestChildLogger } from '../_lib/platform/log.ts'
 import { HashPool } from '../_lib/secrets/passphrase.ts'
+import { TRANSFER_SECONDS } from '../_lib/secrets/store.ts'
 import { ErrorReply } from '../_lib/platform/schemas.ts'
 import { AJV_OPTIONS } from './ajv.ts'
 import { openApiDocument, registerDocs } from './docs.ts'
 import { handleError, handleFrameworkError, handleNotFound } from './error-handler.ts'
-import { addHttpHooks, SECURITY_HEADERS } from './http-hooks.ts'
+import { addHttpHooks } from './http-hooks.ts'
+import { bodyDeadline, endWithStatus } from './body-deadline.ts'
 import { jobsPlugin } from './jobs.ts'
 import { databaseGate } from './database-gate.ts'
 import { metricsPlugin } from './metrics.ts'
@@ -54,9 +56,10 @@ export async function buildHost (options: HostOptions): Promise<App> {
     bodyLimit: config.secret.maxBytes * 6 + 16 * 1024,
     ajv: AJV_OPTIONS,
     return503OnClosing: true,
-    // Fastify turns Node's request timeout off: a client sending its body a byte at a time would
-    // hold its connection (and, before preHandler, a database-gate slot) for as long as it liked.
-    requestTimeout: config.http.requestTimeout * 1000,
+    // Fastify turns Node's request timeout off. Node's covers a whole request, so it is set to the
+    // longest a file upload may take (POST /file has its own stall timeout within that); JSON
+    // bodies get HTTP_REQUEST_TIMEOUT_SECONDS per request (bodyDeadline).
+    requestTimeout: TRANSFER_SECONDS * 1000,
     keepAliveTimeout: config.http.keepAliveTimeout * 1000,
     // Node looks for overdue requests every 30 s by default: a fraction of the shortest limit instead.
     http: { headersTimeout: config.http.headersTimeout * 1000, connectionsCheckingInterval: Math.min(config.http.headersTimeout * 250, 5_000) },
@@ -67,12 +70,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
     routerOptions: { maxParamLength: 2048 },
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: (err, socket) => {
-      if (!socket.writable) return
-      const timedOut = (err as { code?: string }).code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      const [status, code, message] = timedOut ? [408, 'REQUEST_TIMEOUT', 'The request was not sent in time'] : [400, 'REQUEST_INVALID', 'Malformed HTTP request']
-      const body = JSON.stringify({ statusCode: status, code, error: STATUS_CODES[status], message })
-      const headers = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${headers}\r\n${body}`)
+      endWithStatus(socket as Socket, (err as { code?: string }).code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400)
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -81,6 +79,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
   replaceJsonParser(app)
   app.addSchema(ErrorReply)
   addHttpHooks(app)
+  bodyDeadline(app, config.http.requestTimeout)
   deferContinue(app)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)

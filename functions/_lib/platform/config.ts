@@ -22,7 +22,7 @@ export const EnvSchema = Type.Object({
   PORT: Int({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address' }),
   HTTP_HEADERS_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 3600, default: 10, description: 'a client must send its request headers within this time' }),
-  HTTP_REQUEST_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 3600, default: 30, description: 'a client must send its whole request, body included, within this time' }),
+  HTTP_REQUEST_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 3600, default: 30, description: 'a client must send its whole request, body included, within this time (not POST /file: an upload may take an hour but not pause for 60 s)' }),
   HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 3600, default: 72, description: 'an idle keep-alive connection is closed after this time' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'generated master key and embedded database' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'log level' }),
