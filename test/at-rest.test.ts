@@ -2,29 +2,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parseToken } from '../functions/_lib/secrets/token.ts'
-import type { Sql } from '../functions/_lib/platform/database.ts'
-import { createSecret, startTestApp } from './helper.ts'
+import { createSecret, databaseBytes, startTestApp } from './helper.ts'
 
 const MARKER = 'MARKER-plaintext-4b1d9c'
 const PASSPHRASE = 'PASSPHRASE-marker-77e2'
-
-/**
- * Everything the database holds, as pg_dump would write its data: every table's rows in COPY's
- * text form. Read through SQL, it needs no client program matching the server's version.
- */
-async function databaseBytes (sql: Sql): Promise<Buffer> {
-  const tables = await sql<{ schema: string, name: string }[]>`
-    select table_schema as schema, table_name as name
-    from information_schema.tables
-    where table_type = 'BASE TABLE'
-      and table_schema not in ('pg_catalog', 'information_schema')`
-  const parts: Buffer[] = []
-  for (const { schema, name } of tables) {
-    parts.push(Buffer.from(`-- ${schema}.${name}\n`))
-    for await (const chunk of await sql`copy ${sql(schema)}.${sql(name)} to stdout`.readable()) parts.push(chunk as Buffer)
-  }
-  return Buffer.concat(parts)
-}
 
 test('after storing a marker with a passphrase, the database holds neither, nor the key; the log holds no key', async (t) => {
   const { app, logs } = await startTestApp(t)

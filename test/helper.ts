@@ -10,6 +10,7 @@ import postgres from 'postgres'
 import { buildHost } from '../functions/_host/build.ts'
 import { ALL_FUNCTIONS } from '../functions/index.ts'
 import { loadConfig, type Config } from '../functions/_lib/platform/config.ts'
+import type { Sql } from '../functions/_lib/platform/database.ts'
 import type { App, HttpFunction } from '../functions/_lib/platform/http-function.ts'
 import { loadKeys } from '../functions/_lib/secrets/master-key.ts'
 import { CLUSTER_VARIABLE, globalSetup, globalTeardown, type TestCluster } from './embedded-cluster.ts'
@@ -177,4 +178,22 @@ export interface AuditRow {
 
 export async function auditRows (app: App): Promise<AuditRow[]> {
   return [...await app.sql<AuditRow[]>`select event, secret_ref, host(client_ip) as client_ip, user_agent, request_id, details from audit_log order by id`]
+}
+
+/**
+ * Everything the database holds, as pg_dump would write its data: every table's rows in COPY's
+ * text form. Read through SQL, it needs no client program matching the server's version.
+ */
+export async function databaseBytes (sql: Sql): Promise<Buffer> {
+  const tables = await sql<{ schema: string, name: string }[]>`
+    select table_schema as schema, table_name as name
+    from information_schema.tables
+    where table_type = 'BASE TABLE'
+      and table_schema not in ('pg_catalog', 'information_schema')`
+  const parts: Buffer[] = []
+  for (const { schema, name } of tables) {
+    parts.push(Buffer.from(`-- ${schema}.${name}\n`))
+    for await (const chunk of await sql`copy ${sql(schema)}.${sql(name)} to stdout`.readable()) parts.push(chunk as Buffer)
+  }
+  return Buffer.concat(parts)
 }
