@@ -48,7 +48,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_CREATE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'POST /secret per client IP per minute; 0 = unlimited' }),
   RATE_LIMIT_READ_PER_MINUTE: Int({ minimum: 0, default: 120, description: 'GET /secret/… and /receipt/… per client IP per minute; 0 = unlimited' }),
   RATE_LIMIT_DELETE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'DELETE /secret/… per client IP per minute; 0 = unlimited' }),
-  STORAGE_QUOTA_BYTES_PER_CLIENT: Int({ minimum: 0, maximum: 2 ** 40, default: 64 * 1024 * 1024, description: 'bytes of secrets (padded ciphertext) one client may store per window; 0 = unlimited' }),
+  STORAGE_QUOTA_BYTES_PER_CLIENT: Int({ minimum: 0, maximum: 2 ** 40, default: 256 * 1024 * 1024, description: 'bytes of secrets (padded ciphertext) one client may store per window; 0 = unlimited' }),
   STORAGE_QUOTA_WINDOW_SECONDS: Int({ minimum: 60, maximum: 604_800, default: 86_400, description: 'the storage quota\'s window; windows are aligned to the epoch (a day ends at 00:00 UTC)' }),
   CLIENT_IPV6_PREFIX: Int({ minimum: 32, maximum: 128, default: 64, description: 'IPv6 clients are counted by their network of this many leading bits (rate limits, passphrase locks, storage quota, hashed audit IPs); 128 = each address' }),
   AUDIT_IP_MODE: Type.Union([Type.Literal('full'), Type.Literal('truncated'), Type.Literal('hashed')], { default: 'full', description: 'client IPs in the audit log: full, truncated (/24, /48) or hashed (keyed, key rotates daily)' }),

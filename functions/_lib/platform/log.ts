@@ -22,9 +22,8 @@ const NO_BINDINGS = Object.freeze({})
 /**
  * Fastify's per-request child logger, with its request id kept beside the bindings instead of in
  * them. pino serializes a child's bindings when the child is made, through the redaction's
- * wildcard paths: per request, whether or not it logs anything (about 1 KiB of garbage per request,
- * docs/benchmarks.md, "After run 9: less garbage per request"). The id now joins a line when a
- * line is written (the mixin).
+ * wildcard paths: per request, whether or not it logs anything, which is garbage on every request.
+ * The id joins a line only when a line is written (the mixin).
  */
 export const requestChildLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = function (logger, bindings, options) {
   // Without options pino takes its fast path; Fastify passes {} unless a route sets a level.
