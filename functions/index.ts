@@ -1,16 +1,21 @@
 // The registry: every deployable function, and the choice of which ones a process serves.
+import answerRequest from './answer-request.ts'
 import createFile from './create-file.ts'
+import createRequest from './create-request.ts'
 import createSecret from './create-secret.ts'
 import deleteSecret from './delete-secret.ts'
 import health from './health.ts'
 import readFile from './read-file.ts'
 import readReceipt from './read-receipt.ts'
+import readRequest from './read-request.ts'
 import readSecret from './read-secret.ts'
+import requestInboxStatus from './request-inbox-status.ts'
+import revealAnswer from './reveal-answer.ts'
 import secretStatus from './secret-status.ts'
 import { ConfigError } from './_lib/platform/config.ts'
 import type { HttpFunction } from './_lib/platform/http-function.ts'
 
-export const ALL_FUNCTIONS: readonly HttpFunction[] = [createSecret, readSecret, deleteSecret, secretStatus, readReceipt, createFile, readFile, health]
+export const ALL_FUNCTIONS: readonly HttpFunction[] = [createSecret, readSecret, deleteSecret, secretStatus, readReceipt, createFile, readFile, createRequest, readRequest, answerRequest, requestInboxStatus, revealAnswer, health]
 
 /**
  * 'all', or a comma-separated list such as 'read-secret'. Health is always served: every

@@ -1,8 +1,9 @@
 // The scheduled job: deletes expired secrets in bounded batches, one 'expired' audit row each,
 // the throttle counters of secrets that no longer exist, storage-quota counts of past windows,
-// and the chunks of files that no longer exist.
+// the chunks of files that no longer exist, and lapsed requests.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Sql } from './_lib/platform/database.ts'
+import { purgeRequests } from './_lib/secrets/request-store.ts'
 import { fileDetails } from './_lib/secrets/store.ts'
 
 export const PURGE_QUEUE = 'purge-expired'
@@ -73,6 +74,7 @@ export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 10
     delete from storage_quota
     where window_end <= now()`
   await purgeChunks(sql)
+  await purgeRequests(sql)
   return { purged, batches }
 }
 

@@ -1,4 +1,4 @@
-// Schemas shared by several functions: the key parameter and the error body.
+// Schemas shared by several functions: the key parameters and the error body.
 import { Type, type Static } from '@sinclair/typebox'
 
 export const SecretKeyParams = Type.Object({
@@ -9,6 +9,14 @@ export const SecretKeyParams = Type.Object({
 }, { additionalProperties: false })
 export type SecretKeyParams = Static<typeof SecretKeyParams>
 
+export const RequestKeyParams = Type.Object({
+  request_key: Type.String({ description: 'The request_key returned by POST /request (43 URL-safe characters)' })
+}, { additionalProperties: false })
+
+export const InboxParams = Type.Object({
+  inbox_key: Type.String({ description: 'The inbox_key returned by POST /request (43 URL-safe characters)' })
+}, { additionalProperties: false })
+
 export const ErrorReply = Type.Object({
   statusCode: Type.Integer({ examples: [404] }),
   code: Type.String({ description: 'Stable, machine-readable error code', examples: ['SECRET_NOT_FOUND'] }),
@@ -18,7 +26,7 @@ export const ErrorReply = Type.Object({
 export type ErrorReply = Static<typeof ErrorReply>
 
 /** Response entries for the errors every route can produce, besides its own. */
-export const commonErrors = (...statuses: Array<400 | 403 | 404 | 408 | 411 | 413 | 415 | 429 | 503>) =>
+export const commonErrors = (...statuses: Array<400 | 403 | 404 | 408 | 409 | 411 | 413 | 415 | 429 | 503>) =>
   Object.fromEntries(statuses.map((status) => [status, Type.Ref(ErrorReply, { description: ERROR_DESCRIPTIONS[status] })]))
 
 const ERROR_DESCRIPTIONS = {
@@ -26,6 +34,7 @@ const ERROR_DESCRIPTIONS = {
   403: 'The secret has a passphrase and it was missing (SECRET_PASSPHRASE_REQUIRED) or wrong (SECRET_PASSPHRASE_WRONG)',
   404: 'No secret for this key: unknown, malformed, already revealed, deleted or expired (SECRET_NOT_FOUND)',
   408: 'The upload stalled or outlasted its time (REQUEST_TIMEOUT); nothing was stored',
+  409: 'The request was already answered (REQUEST_ALREADY_ANSWERED)',
   411: 'No Content-Length header (REQUEST_LENGTH_REQUIRED)',
   413: 'Body or secret too large (REQUEST_BODY_TOO_LARGE, SECRET_TOO_LARGE)',
   415: 'Content-Type is not application/json, or application/octet-stream for a file (REQUEST_UNSUPPORTED_MEDIA_TYPE)',

@@ -1,0 +1,142 @@
+// Requests for a secret: their keys and every statement that creates, shows or answers one. The
+// answer is an ordinary secret row (store.ts takes it), so expiry, purge and audit apply to it.
+import { createHmac, hash } from 'node:crypto'
+import type { Sql } from '../platform/database.ts'
+import type { AuditedBy } from './store.ts'
+import type { Token } from './token.ts'
+
+const ANSWER_ID_PREFIX = Buffer.from('burnlink.request-answer-id.v1')
+
+/**
+ * The answer's own token, computed from the inbox key alone. Its id is not SHA-256 of the inbox
+ * key, so GET /secret/{inbox_key} finds nothing (it cannot consume the answer and fail to open it);
+ * its bytes key the server's layer over the answer. The request key yields neither: the server
+ * keeps these bytes only sealed under the request key, to seal the answer with when it comes.
+ */
+export function answerToken (inbox: Token): Token {
+  const id = hash('sha256', Buffer.concat([ANSWER_ID_PREFIX, inbox.bytes]), 'buffer')
+  const bytes = createHmac('sha256', inbox.bytes).update('burnlink.request-answer-key.v1').digest()
+  return { key: '', bytes, id, ref: inbox.ref }
+}
+
+export interface NewRequest {
+  readonly id: Buffer
+  readonly inboxId: Buffer
+  readonly ref: string
+  readonly note: Buffer | null
+  readonly answerKey: Buffer
+  readonly ttlSeconds: number
+  readonly by: AuditedBy
+}
+
+/** Stores a request with its 'request_created' audit row; returns when it lapses unanswered. */
+export async function insertRequest (sql: Sql, r: NewRequest): Promise<Date> {
+  const [row] = await sql<Array<{ expires_at: Date }>>`
+    with stored as (
+      insert into secret_request (id, inbox_id, ref, note, answer_key, ttl_seconds, expires_at)
+      values (${r.id}, ${r.inboxId}, ${r.ref}, ${r.note}, ${r.answerKey}, ${r.ttlSeconds}, now() + make_interval(secs => ${r.ttlSeconds}))
+      returning ref, expires_at
+    ), logged as (
+      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
+      select 'request_created', ref, ${r.by.client_ip}, ${r.by.client_ip_hash}, ${r.by.user_agent}, ${r.by.request_id},
+        jsonb_build_object('ttl_seconds', ${r.ttlSeconds}::int, 'note', ${r.note !== null}::boolean)
+      from stored
+    )
+    select expires_at from stored`
+  if (row === undefined) throw new Error('the insert returned no row for a request')
+  return row.expires_at
+}
+
+export interface RequestRow {
+  inbox_id: Buffer
+  note: Buffer | null
+  answer_key: Buffer
+  expires_at: Date
+  answered_at: Date | null
+  live: boolean
+}
+
+/** A request as its holder sees it, by the hash of the request key. Consumes nothing. */
+export async function findRequest (sql: Sql, id: Buffer): Promise<RequestRow | undefined> {
+  const [row] = await sql<RequestRow[]>`
+    select inbox_id, note, answer_key, expires_at, answered_at, expires_at > now() as live
+    from secret_request
+    where id = ${id}`
+  return row
+}
+
+export interface Answer {
+  readonly id: Buffer
+  /** The answer under the server's layer, sealed for the answer token. */
+  readonly ciphertext: Buffer
+  readonly sizeBucketBytes: number
+  readonly by: AuditedBy
+}
+
+/**
+ * Answers a request once: marks it answered and stores the answer as a secret, with the
+ * 'request_answered' audit row, in one statement. The row lock orders concurrent answers and
+ * the later one finds the request answered. The answer then lives the request's lifetime from
+ * now, and the request row as long, so that its links can still say what became of it.
+ * Undefined when the request was not open.
+ */
+export async function answerRequest (sql: Sql, a: Answer): Promise<Date | undefined> {
+  const [row] = await sql<Array<{ expires_at: Date }>>`
+    with answered as (
+      update secret_request
+      set answered_at = now(),
+          expires_at = now() + make_interval(secs => ttl_seconds)
+      where id = ${a.id}
+        and answered_at is null
+        and expires_at > now()
+      returning inbox_id, ref, expires_at
+    ), stored as (
+      insert into secret (id, ref, ciphertext, expires_at)
+      select inbox_id, ref, ${a.ciphertext}, expires_at from answered
+    ), logged as (
+      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
+      select 'request_answered', ref, ${a.by.client_ip}, ${a.by.client_ip_hash}, ${a.by.user_agent}, ${a.by.request_id},
+        jsonb_build_object('size_bucket_bytes', ${a.sizeBucketBytes}::int)
+      from answered
+    )
+    select expires_at from answered`
+  return row?.expires_at
+}
+
+export type InboxStatus = 'open' | 'answered' | 'revealed' | 'expired'
+
+/**
+ * The requester's view through the inbox key: still open, answered and waiting, revealed, or
+ * lapsed (unanswered, or its answer expired or deleted unread). Consumes nothing.
+ */
+export async function findInbox (sql: Sql, answerId: Buffer): Promise<{ status: InboxStatus, expires_at: Date, answered_at: Date | null } | undefined> {
+  const [row] = await sql<Array<{ status: InboxStatus, expires_at: Date, answered_at: Date | null }>>`
+    select
+      case
+        when r.answered_at is null then case when r.expires_at > now() then 'open' else 'expired' end
+        when exists (select from secret s where s.id = r.inbox_id and s.expires_at > now()) then 'answered'
+        when exists (select from audit_log a where a.secret_ref = r.ref and a.event = 'revealed') then 'revealed'
+        else 'expired'
+      end as status,
+      r.expires_at, r.answered_at
+    from secret_request r
+    where r.inbox_id = ${answerId}`
+  return row
+}
+
+/** The purge's part for requests: lapsed rows go, an unanswered one with a 'request_expired' row. */
+export async function purgeRequests (sql: Sql): Promise<number> {
+  const [row] = await sql<Array<{ count: number }>>`
+    with gone as (
+      delete from secret_request
+      where expires_at <= now()
+      returning ref, answered_at, created_at, expires_at
+    ), logged as (
+      insert into audit_log (event, secret_ref, details)
+      select 'request_expired', ref, jsonb_build_object('expired_at', expires_at, 'lifetime_seconds', round(extract(epoch from expires_at - created_at)))
+      from gone
+      where answered_at is null
+    )
+    select count(*)::int as count from gone`
+  return row?.count ?? 0
+}
