@@ -2,6 +2,7 @@
 // burnlink — the command-line client: one-time secrets and files, encrypted on this computer.
 import { get, GET_USAGE } from './get.ts'
 import { CliError, EXIT, say } from './output.ts'
+import { REQUEST_USAGE, requestCommand, respond, RESPOND_USAGE } from './request.ts'
 import { send, SEND_USAGE } from './send.ts'
 
 const USAGE = `Usage: burnlink <command> [options]
@@ -9,6 +10,8 @@ const USAGE = `Usage: burnlink <command> [options]
 Commands:
   send [FILE]     encrypt FILE or standard input and print a one-time link
   get LINK        reveal a link once: text to standard output, a file to disk
+  request         ask someone for a secret: prints a request link and your inbox link
+  respond LINK [FILE]  answer a request link with FILE or standard input, once
   help [COMMAND]  show the help of a command
 
 Run "burnlink <command> --help" for its options. The server comes from --server or BURNLINK_URL
@@ -21,9 +24,11 @@ async function main (argv: string[]): Promise<number> {
   switch (command) {
     case 'send': return await send(rest)
     case 'get': return await get(rest)
+    case 'request': return await requestCommand(rest)
+    case 'respond': return await respond(rest)
     case 'help': case '--help': case '-h': case undefined: {
       const topic = rest[0]
-      process.stdout.write(`${topic === 'send' ? SEND_USAGE : topic === 'get' ? GET_USAGE : USAGE}\n`)
+      process.stdout.write(`${({ send: SEND_USAGE, get: GET_USAGE, request: REQUEST_USAGE, respond: RESPOND_USAGE } as Record<string, string>)[topic ?? ''] ?? USAGE}\n`)
       return command === undefined ? EXIT.USAGE : EXIT.OK
     }
     default:

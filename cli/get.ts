@@ -4,15 +4,17 @@ import { resolve } from 'node:path'
 import { errorFrom, ApiError, NETWORK_ERROR, passphraseHeader, request, type SecretStatus } from '../web/src/api.ts'
 import { isEnvelope, isKey, open } from '../web/src/zk.ts'
 import { EnvelopeError, openFile } from '../web/src/zkfile.ts'
+import { isPrivateKey, openWith } from '../web/src/zkrequest.ts'
 import { parse, usageError } from './args.ts'
-import { parseLink, resolveServer } from './link.ts'
+import { parseLink, resolveServer, type ParsedLink } from './link.ts'
 import { CliError, EXIT, explain, formatBytes, say } from './output.ts'
 import { readPassphrase } from './passphrase.ts'
 import { safeName, saveChunks } from './save.ts'
 
 export const GET_USAGE = `Usage: burnlink get LINK [-o FILE] [options]
 
-Reveals the secret behind LINK, once: it is destroyed on the server as it is read.
+Reveals the secret behind LINK, once: it is destroyed on the server as it is read. LINK may
+also be the inbox link of a request (burnlink request): its answer is revealed once, as text.
 Text goes to standard output. A file is saved under its own name in the current directory
 (made safe: no directories, no leading dot; "name (1).ext" if the name is taken), or to FILE.
 
@@ -42,6 +44,8 @@ export async function get (argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw usageError('get takes exactly one LINK', 'get')
   const link = parseLink(positionals[0] ?? '')
+  if (link.kind === 'ask') throw usageError('that is a request link: answer it with burnlink respond', 'get')
+  if (link.kind === 'inbox') return await getAnswer(link, values.server)
   // Reading a secret whose key is missing would destroy it unread: refuse before asking the server.
   if (link.fragmentKey === undefined || !isKey(link.fragmentKey)) {
     throw new CliError('the link has no valid key after "#": it is incomplete; ask the sender for the whole link', EXIT.USAGE)
@@ -62,6 +66,30 @@ export async function get (argv: string[]): Promise<number> {
     if (status.kind === 'file') return await getFile(`${server}/file/${link.secretKey}`, link.fragmentKey, headers, target)
     return await getText(`${server}/secret/${link.secretKey}`, link.fragmentKey, headers, target)
   } catch (err) {
+    throw explain(err)
+  }
+}
+
+/** An inbox link: the answer to a request, revealed once and opened with the link's private key. */
+async function getAnswer (link: ParsedLink, serverOption: string | undefined): Promise<number> {
+  if (link.fragmentKey === undefined || !isPrivateKey(link.fragmentKey)) {
+    throw new CliError('the inbox link has no valid key after "#": it is incomplete', EXIT.USAGE)
+  }
+  const base = `${resolveServer(serverOption, link.server) ?? link.server}/request/inbox/${link.secretKey}`
+  try {
+    const { status } = await request<{ status: string }>('GET', `${base}/status`)
+    if (status === 'open') throw new CliError('the request is not answered yet: try again later', EXIT.NOT_FOUND)
+    if (status !== 'answered') throw new CliError(`no answer is waiting: it was ${status === 'revealed' ? 'already revealed' : 'not given in time, or expired unread'}`, EXIT.NOT_FOUND)
+    const { secret } = await request<{ secret: string }>('GET', base)
+    try {
+      process.stdout.write(await openWith(link.fragmentKey, secret))
+    } catch {
+      throw new CliError('the answer was received but could not be decrypted: the inbox link\'s key is wrong or damaged; it no longer exists on the server', EXIT.UNREADABLE)
+    }
+    return EXIT.OK
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'REQUEST_NOT_FOUND') throw new CliError('this request is not available: it expired, or the link is wrong', EXIT.NOT_FOUND)
+    if (err instanceof ApiError && err.code === 'SECRET_NOT_FOUND') throw new CliError('no answer is waiting: it was already revealed or has expired', EXIT.NOT_FOUND)
     throw explain(err)
   }
 }

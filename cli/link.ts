@@ -1,7 +1,10 @@
-// Links look the same whoever made them: <server>/s/<secret_key>#<key>, and <server>/r/<receipt_key>.
+// Links look the same whoever made them: <server>/s/<secret_key>#<key>, <server>/r/<receipt_key>,
+// and for requests <server>/ask/<request_key>#<public key> and <server>/inbox/<inbox_key>#<private key>.
 import { CliError, EXIT } from './output.ts'
 
 export interface ParsedLink {
+  /** s: a secret; ask: a request to answer; inbox: a request's answer. */
+  kind: 'secret' | 'ask' | 'inbox'
   /** The server the link points at, with any path it is served under. */
   server: string
   secretKey: string
@@ -31,6 +34,16 @@ export function receiptLink (server: string, receiptKey: string): string {
   return `${server}/r/${receiptKey}`
 }
 
+export function requestLink (server: string, requestKey: string, publicKey: string): string {
+  return `${server}/ask/${requestKey}#${publicKey}`
+}
+
+export function inboxLink (server: string, inboxKey: string, privateKey: string): string {
+  return `${server}/inbox/${inboxKey}#${privateKey}`
+}
+
+const KINDS = { s: 'secret', ask: 'ask', inbox: 'inbox' } as const
+
 export function parseLink (text: string): ParsedLink {
   let url: URL
   try {
@@ -38,10 +51,10 @@ export function parseLink (text: string): ParsedLink {
   } catch {
     throw new CliError(`not a Burnlink link: ${text} (expected https://…/s/<key>#<key>)`, EXIT.USAGE)
   }
-  const match = /^(.*)\/s\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname)
+  const match = /^(.*)\/(s|ask|inbox)\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname)
   if (match === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     throw new CliError(`not a Burnlink link: ${text} (expected https://…/s/<key>#<key>)`, EXIT.USAGE)
   }
   const fragment = url.hash.slice(1)
-  return { server: `${url.origin}${match[1] ?? ''}`, secretKey: match[2] ?? '', fragmentKey: fragment === '' ? undefined : fragment }
+  return { kind: KINDS[match[2] as keyof typeof KINDS], server: `${url.origin}${match[1] ?? ''}`, secretKey: match[3] ?? '', fragmentKey: fragment === '' ? undefined : fragment }
 }

@@ -249,8 +249,8 @@ test('the helpers: durations, links under a path, and file names made safe', () 
   assert.equal(parseTtl('7d'), 604_800)
   assert.equal(parseTtl('2w'), 1_209_600)
   for (const bad of ['', '0', '-5', '1.5h', '1y', 'h']) assert.throws(() => parseTtl(bad), bad)
-  assert.deepEqual(parseLink('https://example.com/burnlink/s/abc_-1#k'), { server: 'https://example.com/burnlink', secretKey: 'abc_-1', fragmentKey: 'k' })
-  assert.deepEqual(parseLink('http://127.0.0.1:8080/s/abc'), { server: 'http://127.0.0.1:8080', secretKey: 'abc', fragmentKey: undefined })
+  assert.deepEqual(parseLink('https://example.com/burnlink/s/abc_-1#k'), { kind: 'secret', server: 'https://example.com/burnlink', secretKey: 'abc_-1', fragmentKey: 'k' })
+  assert.deepEqual(parseLink('http://127.0.0.1:8080/s/abc'), { kind: 'secret', server: 'http://127.0.0.1:8080', secretKey: 'abc', fragmentKey: undefined })
   const cases: Record<string, string> = {
     'report.pdf': 'report.pdf',
     '../../etc/passwd': 'passwd',
