@@ -12,7 +12,8 @@ const DIST = join(WEB, 'dist')
 const PAGES = [
   { name: 'create', title: 'create.title' },
   { name: 'reveal', title: 'reveal.title' },
-  { name: 'receipt', title: 'receipt.title' }
+  { name: 'receipt', title: 'receipt.title' },
+  { name: 'request', title: 'ask.title' }
 ] as const
 
 export async function buildWeb (): Promise<void> {

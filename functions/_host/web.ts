@@ -1,4 +1,5 @@
-// The web app: / (create), /s/:key (reveal: loading it reads nothing), /r/:key (receipt), /assets/*.
+// The web app: / (create), /s/:key (reveal: loading it reads nothing), /r/:key (receipt),
+// /ask, /ask/:key and /inbox/:key (requests), /assets/*.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
@@ -14,7 +15,7 @@ export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'
 
 const LANGUAGES = ['en', 'ru'] as const
 type Language = typeof LANGUAGES[number]
-const PAGES = ['create', 'reveal', 'receipt'] as const
+const PAGES = ['create', 'reveal', 'receipt', 'request'] as const
 type Page = typeof PAGES[number]
 
 /** Serves the pages when `npm run build` has produced web/dist; otherwise says why there are none. */
@@ -49,6 +50,11 @@ async function webPlugin (app: App, config: Config, dist: string): Promise<void>
   app.get('/', sendPage('create'))
   app.get('/s/:secret_key', sendPage('reveal'))
   app.get('/r/:receipt_key', sendPage('receipt'))
+  // Requests: /ask makes one, /ask/:key is the holder's page, /inbox/:key the requester's. Static
+  // like the reveal page: loading one answers nothing and reveals nothing.
+  app.get('/ask', sendPage('request'))
+  app.get('/ask/:request_key', sendPage('request'))
+  app.get('/inbox/:inbox_key', sendPage('request'))
 
   let revealPassphrase: boolean | undefined
   app.get('/config.json', async () => {
