@@ -14,13 +14,15 @@ import { requestPassphrase } from './_lib/secrets/request-passphrase.ts'
 import { commonErrors } from './_lib/platform/schemas.ts'
 import { endTransfer, publishFile, startUpload } from './_lib/secrets/store.ts'
 import { newToken } from './_lib/secrets/token.ts'
+import { NOTIFY_URL_DESCRIPTION, notifySecret, subscribe } from './_lib/webhooks/subscribe.ts'
 
 const route = { method: 'POST', url: '/file' } as const
 
 const CreateFileReply = Type.Object({
   secret_key: Type.String({ description: 'Downloads the file once: GET /file/{secret_key}. Not stored by the server.', examples: ['pR8Yq1ZkN3mV0sX7cT2uW9eB4hJ6gL5aD1fK8nQ3rSw'] }),
   expires_at: Type.String({ format: 'date-time', description: 'When the file is destroyed if nobody downloads it', examples: ['2026-11-26T09:00:00.000Z'] }),
-  receipt_key: Type.String({ description: 'For the sender only: GET /receipt/{receipt_key} tells whether the file was downloaded. Not stored by the server.', examples: ['Zr4mQ8sT1vX6yB3nK9pL2wE7cH5jD0gF4aU8iO6eR1k'] })
+  receipt_key: Type.String({ description: 'For the sender only: GET /receipt/{receipt_key} tells whether the file was downloaded. Not stored by the server.', examples: ['Zr4mQ8sT1vX6yB3nK9pL2wE7cH5jD0gF4aU8iO6eR1k'] }),
+  notify_secret: Type.Optional(Type.String({ description: 'Only with notify_url, and only in this response: signs the deliveries (Standard Webhooks). Not readable from the server afterwards.', examples: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] }))
 }, { additionalProperties: false })
 const CreateFileHeaders = Type.Object({
   'x-passphrase': Type.Optional(Type.String({ description: 'A passphrase (UTF-8): DELETE must present it, and GET too with reveal_requires_passphrase. Only here, never in the URL.' }))
@@ -34,7 +36,8 @@ const createFile: HttpFunction = {
     const maxBytes = config.file.maxBytes
     const CreateFileQuery = Type.Object({
       ttl_seconds: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$', description: `Seconds until the file is destroyed undownloaded: ${limits.minTtlSeconds} to ${limits.maxTtlSeconds}, default ${limits.defaultTtlSeconds}`, examples: ['3600'] })),
-      reveal_requires_passphrase: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: GET must present the passphrase too (X-Passphrase), and it becomes part of the server\'s key. Needs X-Passphrase.', default: 'false' }))
+      reveal_requires_passphrase: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: GET must present the passphrase too (X-Passphrase), and it becomes part of the server\'s key. Needs X-Passphrase.', default: 'false' })),
+      notify_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: NOTIFY_URL_DESCRIPTION, examples: ['https://hooks.example.com/burnlink'] }))
     }, { additionalProperties: false })
 
     // Only raw bytes, handed over as the stream they arrive in: nothing buffers the body, so
@@ -71,6 +74,8 @@ const createFile: HttpFunction = {
 
         const token = newToken()
         const receipt = newToken()
+        // Checked before the upload: a refused notify_url costs the client no transfer.
+        const subscription = await subscribe(query.notify_url, token.ref, config.webhook, keys)
         const hashed = passphrase === undefined ? undefined : await hashPassphrase(hashPool, passphrase)
         const key = fileKey(token, keys, gated ? hashed?.key.key : undefined)
         const sizeBucketBytes = bucketLength(size)
@@ -96,11 +101,12 @@ const createFile: HttpFunction = {
             ttlSeconds: ttl,
             receiptId: receipt.id,
             by,
-            details: { kind: 'file', ttl_seconds: ttl, passphrase: hashed !== undefined, reveal_requires_passphrase: gated, size_bucket_bytes: sizeBucketBytes }
+            details: { kind: 'file', ttl_seconds: ttl, passphrase: hashed !== undefined, reveal_requires_passphrase: gated, size_bucket_bytes: sizeBucketBytes },
+            notify: subscription.target
           })
           if (expiresAt === undefined) throw new FileTransferTimeout()
           reply.code(201)
-          return { secret_key: token.key, expires_at: expiresAt.toISOString(), receipt_key: receipt.key }
+          return { secret_key: token.key, expires_at: expiresAt.toISOString(), receipt_key: receipt.key, ...notifySecret(subscription) }
         } catch (err) {
           // Whatever was stored goes; the rest of the body is not read, so the connection closes.
           void reply.header('connection', 'close')

@@ -11,13 +11,15 @@ import { commonErrors } from './_lib/platform/schemas.ts'
 import { Passphrase, requireWellFormed } from './_lib/secrets/text.ts'
 import { insertSecret } from './_lib/secrets/store.ts'
 import { newToken } from './_lib/secrets/token.ts'
+import { NOTIFY_URL_DESCRIPTION, notifySecret, subscribe } from './_lib/webhooks/subscribe.ts'
 
 const route = { method: 'POST', url: '/secret' } as const
 
 const CreateSecretReply = Type.Object({
   secret_key: Type.String({ description: 'Reveals the secret once: GET /secret/{secret_key}. Not stored by the server.', examples: ['pR8Yq1ZkN3mV0sX7cT2uW9eB4hJ6gL5aD1fK8nQ3rSw'] }),
   expires_at: Type.String({ format: 'date-time', description: 'When the secret is destroyed if nobody reads it', examples: ['2026-11-26T09:00:00.000Z'] }),
-  receipt_key: Type.String({ description: 'For the creator only: GET /receipt/{receipt_key} tells whether the secret was revealed, without revealing it. Not stored by the server.', examples: ['Zr4mQ8sT1vX6yB3nK9pL2wE7cH5jD0gF4aU8iO6eR1k'] })
+  receipt_key: Type.String({ description: 'For the creator only: GET /receipt/{receipt_key} tells whether the secret was revealed, without revealing it. Not stored by the server.', examples: ['Zr4mQ8sT1vX6yB3nK9pL2wE7cH5jD0gF4aU8iO6eR1k'] }),
+  notify_secret: Type.Optional(Type.String({ description: 'Only with notify_url, and only in this response: signs the deliveries (Standard Webhooks). Not readable from the server afterwards.', examples: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] }))
 }, { additionalProperties: false })
 
 const createSecret: HttpFunction = {
@@ -32,7 +34,8 @@ const createSecret: HttpFunction = {
         description: `Seconds until the secret is destroyed unread: ${limits.minTtlSeconds} to ${limits.maxTtlSeconds}, default ${limits.defaultTtlSeconds}`,
         examples: [3600]
       })),
-      reveal_requires_passphrase: Type.Optional(Type.Boolean({ description: 'GET must present the passphrase too (X-Passphrase), and the passphrase becomes part of the encryption key. Needs `passphrase`.', default: false }))
+      reveal_requires_passphrase: Type.Optional(Type.Boolean({ description: 'GET must present the passphrase too (X-Passphrase), and the passphrase becomes part of the encryption key. Needs `passphrase`.', default: false })),
+      notify_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: NOTIFY_URL_DESCRIPTION, examples: ['https://hooks.example.com/burnlink'] }))
     }, { additionalProperties: false, examples: [{ secret: 'correct horse battery staple', passphrase: 'tr0ub4dor', ttl_seconds: 3600 }] })
 
     app.route({
@@ -57,6 +60,7 @@ const createSecret: HttpFunction = {
 
         const token = newToken()
         const receipt = newToken()
+        const subscription = await subscribe(body.notify_url, token.ref, config.webhook, keys)
         // One Argon2id run gives both the stored check and, for a gated secret, the key share.
         const hashed = body.passphrase === undefined ? undefined : await hashPassphrase(hashPool, body.passphrase)
         const passphraseHash = hashed?.encoded ?? null
@@ -77,10 +81,11 @@ const createSecret: HttpFunction = {
           receiptId: receipt.id,
           by,
           details,
-          quota
+          quota,
+          notify: subscription.target
         })
         reply.code(201)
-        return { secret_key: token.key, expires_at: expiresAt.toISOString(), receipt_key: receipt.key }
+        return { secret_key: token.key, expires_at: expiresAt.toISOString(), receipt_key: receipt.key, ...notifySecret(subscription) }
       }
     })
   }

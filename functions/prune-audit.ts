@@ -1,4 +1,5 @@
-// The retention job: deletes audit rows and receipts older than AUDIT_RETENTION_DAYS, in batches.
+// The retention job: deletes audit rows and receipts older than AUDIT_RETENTION_DAYS, in batches,
+// and the notification state of the same age.
 import type { Sql } from './_lib/platform/database.ts'
 
 export const PRUNE_QUEUE = 'prune-audit'
@@ -38,5 +39,14 @@ export async function pruneAudit (sql: Sql, retentionDays: number, batchSize = 5
     result.receipts += row?.receipts ?? 0
     if ((row?.audit_rows ?? 0) < batchSize && (row?.receipts ?? 0) < batchSize) break
   }
+  // Notification state lives as long as the receipts that show it; a notify_url as long as the
+  // secret's newest delivery could still need it.
+  await sql`
+    with old_deliveries as (
+      delete from webhook_delivery
+      where created_at < now() - make_interval(days => ${retentionDays})
+    )
+    delete from notify_target
+    where created_at < now() - make_interval(days => ${retentionDays})`
   return result
 }

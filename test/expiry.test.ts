@@ -86,7 +86,7 @@ test('with the worker on, pg-boss holds the every-minute purge and the daily ret
   const { app } = await startTestApp(t, { runWorker: true })
   await app.jobsStarted
   const schedules = await app.sql<{ name: string, cron: string }[]>`select name, cron from pgboss.schedule`
-  assert.deepEqual(schedules.map((s) => ({ ...s })).sort((a, b) => a.name.localeCompare(b.name)), [{ name: 'prune-audit', cron: '17 3 * * *' }, { name: 'purge-expired', cron: '* * * * *' }])
+  assert.deepEqual(schedules.map((s) => ({ ...s })).sort((a, b) => a.name.localeCompare(b.name)), [{ name: 'prune-audit', cron: '17 3 * * *' }, { name: 'purge-expired', cron: '* * * * *' }, { name: 'webhook-drain', cron: '* * * * *' }])
 })
 
 test('pruneAudit deletes audit rows and receipts older than the retention, and nothing when it is 0', async (t) => {

@@ -272,7 +272,7 @@ test('the OpenAPI document describes POST /file and GET /file/{secret_key}, thei
   const create = doc.paths['/file'].post
   assert.deepEqual(Object.keys(create.responses).sort(), ['201', '400', '408', '411', '413', '415', '429', '503'])
   assert.ok(create.requestBody.content['application/octet-stream'] !== undefined)
-  assert.deepEqual(create.parameters.map((p: { name: string }) => p.name).sort(), ['reveal_requires_passphrase', 'ttl_seconds', 'x-passphrase'])
+  assert.deepEqual(create.parameters.map((p: { name: string }) => p.name).sort(), ['notify_url', 'reveal_requires_passphrase', 'ttl_seconds', 'x-passphrase'])
   assert.match(create.description, /FILE_MAX_BYTES/)
   const read = doc.paths['/file/{secret_key}'].get
   assert.deepEqual(Object.keys(read.responses).sort(), ['200', '400', '403', '404', '429', '503'])

@@ -13,7 +13,7 @@ test('a receipt says waiting, then revealed with when and from where, and never 
   const receipt = async () => await app.inject({ method: 'GET', url: `/receipt/${created.receipt_key}` })
 
   const waiting = (await receipt()).json()
-  assert.deepEqual(waiting, { status: 'waiting', created_at: waiting.created_at, expires_at: created.expires_at, revealed_at: null, revealed_by_ip: null, deleted_at: null, expired_at: null })
+  assert.deepEqual(waiting, { status: 'waiting', created_at: waiting.created_at, expires_at: created.expires_at, revealed_at: null, revealed_by_ip: null, deleted_at: null, expired_at: null, notifications: [] })
   assert.equal((await app.inject({ method: 'GET', url: `/secret/${created.receipt_key}` })).statusCode, 404, 'the receipt key does not open the secret')
   assert.equal((await app.inject({ method: 'GET', url: `/receipt/${created.secret_key}` })).statusCode, 404, 'the secret key is not a receipt')
   const status = await app.inject({ method: 'GET', url: `/secret/${created.secret_key}/status` })

@@ -103,7 +103,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
   }
   await registerWeb(app, config)
   if (options.runWorker ?? config.runWorker) {
-    await app.register(jobsPlugin, { purgeBatchSize: config.purgeBatchSize, purgeRowsPerSecond: config.purgeRowsPerSecond, retentionDays: config.audit.retentionDays, onPurged: app.metrics.recordPurge })
+    await app.register(jobsPlugin, { purgeBatchSize: config.purgeBatchSize, purgeRowsPerSecond: config.purgeRowsPerSecond, retentionDays: config.audit.retentionDays, onPurged: app.metrics.recordPurge, webhook: config.webhook, keys: options.keys })
   }
   return app
 }

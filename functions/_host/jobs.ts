@@ -1,8 +1,12 @@
-// pg-boss wiring for the scheduled purge; the purge itself is a plain function (purge-expired.ts).
+// pg-boss wiring for the scheduled purge and the notification deliveries; the work itself is in
+// plain functions (purge-expired.ts, _lib/webhooks/deliver.ts).
 import fp from 'fastify-plugin'
 import { PgBoss } from 'pg-boss'
 import type { FastifyInstance } from 'fastify'
+import type { Config } from '../_lib/platform/config.ts'
 import { pause } from '../_lib/platform/database.ts'
+import type { Keyring } from '../_lib/secrets/crypto.ts'
+import { deliver, drainOutbox, WEBHOOK_DRAIN_CRON, WEBHOOK_DRAIN_QUEUE, WEBHOOK_QUEUE } from '../_lib/webhooks/deliver.ts'
 import { PRUNE_CRON, PRUNE_QUEUE, pruneAudit } from '../prune-audit.ts'
 import { PURGE_CRON, PURGE_QUEUE, purgeExpired, type PurgeResult } from '../purge-expired.ts'
 import { bossDatabase } from './pg-boss-db.ts'
@@ -15,6 +19,9 @@ export interface JobsOptions {
   retentionDays: number
   /** Told each finished purge (the metrics count expired secrets with it). */
   onPurged?: (result: PurgeResult) => void
+  webhook: Config['webhook']
+  /** Opens the notify secrets that sign deliveries. */
+  keys: Keyring
 }
 
 declare module 'fastify' {
@@ -24,7 +31,7 @@ declare module 'fastify' {
   }
 }
 
-export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, purgeRowsPerSecond, retentionDays, onPurged }: JobsOptions) => {
+export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, purgeRowsPerSecond, retentionDays, onPurged, webhook, keys }: JobsOptions) => {
   let boss: PgBoss | undefined
   const stopping = new AbortController()
 
@@ -58,7 +65,36 @@ export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, purg
     } else {
       await instance.unschedule(PRUNE_QUEUE)
     }
+    await startWebhooks(instance)
     return instance
+  }
+
+  // Deliveries: the outbox (written with each event) is drained into jobs when the trigger's
+  // NOTIFY arrives, and every minute in case one was missed; pg-boss retries a failed attempt
+  // with a doubling delay. All of it runs here, never in the request that made the event.
+  const startWebhooks = async (instance: PgBoss): Promise<void> => {
+    await app.sql`update webhook_stream set enabled = ${webhook.stream !== undefined}`
+    await instance.createQueue(WEBHOOK_QUEUE, {
+      retryLimit: webhook.retryLimit,
+      retryDelay: webhook.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: webhook.timeoutSeconds + 30
+    })
+    await instance.work(WEBHOOK_QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
+      const id = (job?.data as { id?: string } | undefined)?.id
+      if (id !== undefined) await deliver(app.sql, id, keys, webhook)
+    })
+    const drain = coalesced(async () => {
+      await drainOutbox(app.sql, async (id, tx) => {
+        // The job is inserted in the drain's transaction: queued rows and their jobs commit together.
+        await instance.send(WEBHOOK_QUEUE, { id }, { db: { executeSql: async (text, values) => ({ rows: [...await tx.unsafe(text, values as never[])] }) } })
+      })
+    }, (err) => { app.log.error({ err }, 'webhook outbox drain failed') })
+    await instance.createQueue(WEBHOOK_DRAIN_QUEUE)
+    await instance.schedule(WEBHOOK_DRAIN_QUEUE, WEBHOOK_DRAIN_CRON, null, { tz: 'UTC' })
+    await instance.work(WEBHOOK_DRAIN_QUEUE, async () => { await drain() })
+    await app.sql.listen('burnlink_webhook', () => { void drain() })
+    await drain()
   }
 
   // Like the migrations, the jobs start whenever the database is there, not before.
@@ -80,3 +116,23 @@ export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, purg
   // plugin ends the pool it runs on.
   app.addHook('onClose', async () => { await boss?.stop({ graceful: true, timeout: 10_000 }) })
 }, { name: 'jobs', dependencies: ['database'] })
+
+/** Runs fn, or once more after the run in progress: wake-ups that come meanwhile fold into one. */
+function coalesced (fn: () => Promise<void>, onError: (err: unknown) => void): () => Promise<void> {
+  let running: Promise<void> | undefined
+  let again = false
+  const run = async (): Promise<void> => {
+    if (running !== undefined) {
+      again = true
+      return await running
+    }
+    running = (async () => {
+      do {
+        again = false
+        try { await fn() } catch (err) { onError(err) }
+      } while (again)
+    })()
+    try { await running } finally { running = undefined }
+  }
+  return run
+}

@@ -52,6 +52,13 @@ export const EnvSchema = Type.Object({
   STORAGE_QUOTA_WINDOW_SECONDS: Int({ minimum: 60, maximum: 604_800, default: 86_400, description: 'the storage quota\'s window; windows are aligned to the epoch (a day ends at 00:00 UTC)' }),
   CLIENT_IPV6_PREFIX: Int({ minimum: 32, maximum: 128, default: 64, description: 'IPv6 clients are counted by their network of this many leading bits (rate limits, passphrase locks, storage quota, hashed audit IPs); 128 = each address' }),
   AUDIT_IP_MODE: Type.Union([Type.Literal('full'), Type.Literal('truncated'), Type.Literal('hashed')], { default: 'full', description: 'client IPs in the audit log: full, truncated (/24, /48) or hashed (keyed, key rotates daily)' }),
+  WEBHOOK_ALLOW_HTTP: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false', description: 'accept http:// notify_url and WEBHOOK_URL (https only otherwise)' }),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false', description: 'let notifications reach loopback, private, link-local and other internal addresses (internal receivers, tests)' }),
+  WEBHOOK_URL: Type.Optional(Type.String({ minLength: 1, description: 'operator-wide stream: every audit event is delivered here, signed with WEBHOOK_SECRET' })),
+  WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/]{32,}={0,2}$', description: 'signing secret of WEBHOOK_URL: whsec_ and the base64 of 24 to 64 random bytes' })),
+  WEBHOOK_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 60, default: 10, description: 'time allowed for one delivery attempt' }),
+  WEBHOOK_RETRY_LIMIT: Int({ minimum: 0, maximum: 30, default: 8, description: 'retries of a failed delivery' }),
+  WEBHOOK_RETRY_DELAY_SECONDS: Int({ minimum: 1, maximum: 3600, default: 30, description: 'first retry delay; it doubles on each retry (the defaults retry for about two hours)' }),
   AUDIT_RETENTION_DAYS: Int({ minimum: 0, default: 365, description: 'audit rows and receipts older than this are deleted daily; 0 = keep for ever' })
 })
 export type Env = Static<typeof EnvSchema>
@@ -77,6 +84,15 @@ export interface Config {
   readonly purgeBatchSize: number
   /** Expired secrets the purge may delete per second (PURGE_ROWS_PER_SECOND; 0 = unpaced). */
   readonly purgeRowsPerSecond: number
+  readonly webhook: Readonly<{
+    allowHttp: boolean
+    allowPrivateNetworks: boolean
+    /** The operator-wide stream, when both WEBHOOK_URL and WEBHOOK_SECRET are set. */
+    stream?: Readonly<{ url: string, secret: string }>
+    timeoutSeconds: number
+    retryLimit: number
+    retryDelaySeconds: number
+  }>
   readonly secret: Readonly<{ maxBytes: number, defaultTtlSeconds: number, minTtlSeconds: number, maxTtlSeconds: number }>
   readonly file: Readonly<{ maxBytes: number }>
   readonly encryption: Readonly<{ key?: string, previousKeys: readonly string[] }>
@@ -156,8 +172,23 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: Object.freeze({ create: e.RATE_LIMIT_CREATE_PER_MINUTE, read: e.RATE_LIMIT_READ_PER_MINUTE, delete: e.RATE_LIMIT_DELETE_PER_MINUTE }),
     storageQuota: Object.freeze(checkStorageQuota(e)),
     clientIpv6Prefix: e.CLIENT_IPV6_PREFIX,
-    audit: Object.freeze({ ipMode: e.AUDIT_IP_MODE, retentionDays: e.AUDIT_RETENTION_DAYS })
+    audit: Object.freeze({ ipMode: e.AUDIT_IP_MODE, retentionDays: e.AUDIT_RETENTION_DAYS }),
+    webhook: Object.freeze({
+      allowHttp: e.WEBHOOK_ALLOW_HTTP === 'true',
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true',
+      ...optional('stream', webhookStream(e)),
+      timeoutSeconds: e.WEBHOOK_TIMEOUT_SECONDS,
+      retryLimit: e.WEBHOOK_RETRY_LIMIT,
+      retryDelaySeconds: e.WEBHOOK_RETRY_DELAY_SECONDS
+    })
   })
+}
+
+function webhookStream (e: Env): { url: string, secret: string } | undefined {
+  if ((e.WEBHOOK_URL === undefined) !== (e.WEBHOOK_SECRET === undefined)) {
+    throw new ConfigError('WEBHOOK_URL and WEBHOOK_SECRET go together: set both for the operator-wide stream, or neither')
+  }
+  return e.WEBHOOK_URL === undefined || e.WEBHOOK_SECRET === undefined ? undefined : Object.freeze({ url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET })
 }
 
 // Argon2id keeps a core busy for the whole hash: with every core hashing, the event loop and a

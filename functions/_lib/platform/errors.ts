@@ -6,6 +6,7 @@ export const RequestNotFound = createError('REQUEST_NOT_FOUND', 'No open request
 export const RequestAnswered = createError('REQUEST_ALREADY_ANSWERED', 'This request was already answered; a request takes one answer', 409)
 export const InboxNotFound = createError('REQUEST_NOT_FOUND', 'No request exists for this inbox key: it was never created, or has expired', 404)
 export const AnswerNotFound = createError('SECRET_NOT_FOUND', 'No answer is waiting under this inbox key: the request is not answered yet, or its answer was already revealed, or has expired', 404)
+export const NotifyUrlRefused = createError('REQUEST_NOTIFY_URL_REFUSED', '%s', 400)
 export const ReceiptNotFound = createError('RECEIPT_NOT_FOUND', 'No receipt exists for this key, or the audit log no longer holds it', 404)
 export const SecretTooLarge = createError('SECRET_TOO_LARGE', 'The secret is %d bytes of UTF-8; the limit is %d bytes', 413)
 export const SecretIsFile = createError('SECRET_IS_FILE', 'This key holds a file, not text: fetch it with GET /file/{secret_key} (nothing was consumed)', 404)

@@ -2,8 +2,9 @@
 // answer is an ordinary secret row (store.ts takes it), so expiry, purge and audit apply to it.
 import { createHmac, hash } from 'node:crypto'
 import type { Sql } from '../platform/database.ts'
-import type { AuditedBy } from './store.ts'
+import { notifyTarget, type AuditedBy } from './store.ts'
 import type { Token } from './token.ts'
+import type { NewNotifyTarget } from '../webhooks/subscribe.ts'
 
 const ANSWER_ID_PREFIX = Buffer.from('burnlink.request-answer-id.v1')
 
@@ -27,6 +28,7 @@ export interface NewRequest {
   readonly answerKey: Buffer
   readonly ttlSeconds: number
   readonly by: AuditedBy
+  readonly notify: NewNotifyTarget | null
 }
 
 /** Stores a request with its 'request_created' audit row; returns when it lapses unanswered. */
@@ -36,6 +38,7 @@ export async function insertRequest (sql: Sql, r: NewRequest): Promise<Date> {
       insert into secret_request (id, inbox_id, ref, note, answer_key, ttl_seconds, expires_at)
       values (${r.id}, ${r.inboxId}, ${r.ref}, ${r.note}, ${r.answerKey}, ${r.ttlSeconds}, now() + make_interval(secs => ${r.ttlSeconds}))
       returning ref, expires_at
+    ${notifyTarget(sql, r.notify ?? null)}
     ), logged as (
       insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
       select 'request_created', ref, ${r.by.client_ip}, ${r.by.client_ip_hash}, ${r.by.user_agent}, ${r.by.request_id},

@@ -6,6 +6,7 @@ import type postgres from 'postgres'
 import type { AuditContext } from './audit.ts'
 import type { Sql } from '../platform/database.ts'
 import { StorageQuotaExceeded } from '../platform/errors.ts'
+import type { NewNotifyTarget } from '../webhooks/subscribe.ts'
 
 export interface NewSecret {
   /** SHA-256 of the secret key: the row's primary key. */
@@ -22,6 +23,8 @@ export interface NewSecret {
   readonly details: Readonly<Record<string, unknown>>
   /** The creator's storage quota; null = unlimited. */
   readonly quota: StorageQuota | null
+  /** A notify_url and its sealed signing secret, stored in the same statement; null without one. */
+  readonly notify?: NewNotifyTarget | null
 }
 
 export interface StorageQuota {
@@ -53,6 +56,7 @@ export async function insertSecret (sql: Sql, s: NewSecret): Promise<Date> {
     ), receipted as (
       insert into receipt (id, secret_ref, created_at, expires_at)
       select ${s.receiptId}, ref, created_at, expires_at from stored
+    ${notifyTarget(sql, s.notify ?? null)}
     ), logged as (
       insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
       select 'created', ref, ${s.by.client_ip}, ${s.by.client_ip_hash}, ${s.by.user_agent}, ${s.by.request_id}, ${sql.json(s.details as postgres.JSONValue)}
@@ -166,6 +170,19 @@ export async function findWaitingSecret (sql: Sql, id: Buffer): Promise<WaitingS
   return row
 }
 
+/**
+ * The common table expression that stores a notify_url beside a new secret or request, in the
+ * same statement; nothing at all without one, so a plain create costs what it did.
+ */
+export function notifyTarget (sql: Sql, notify: NewNotifyTarget | null): postgres.Fragment {
+  if (notify === null) return sql``
+  return sql`
+    ), notified as (
+      insert into notify_target (secret_ref, url, signing_key)
+      select ref, ${notify.url}, ${notify.signingKey}
+      from stored`
+}
+
 /** A file's audit details beside its other ones: the padded size, never the exact one. */
 export function fileDetails (sql: Sql): postgres.Fragment {
   return sql`case when kind = 'file' then jsonb_build_object('kind', 'file', 'size_bucket_bytes', size_bucket_bytes) else '{}'::jsonb end`
@@ -235,6 +252,7 @@ export async function publishFile (sql: Sql, f: NewFile): Promise<Date | undefin
     ), receipted as (
       insert into receipt (id, secret_ref, created_at, expires_at)
       select ${f.receiptId}, ref, created_at, expires_at from stored
+    ${notifyTarget(sql, f.notify ?? null)}
     ), logged as (
       insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
       select 'created', ref, ${f.by.client_ip}, ${f.by.client_ip_hash}, ${f.by.user_agent}, ${f.by.request_id}, ${sql.json(f.details as postgres.JSONValue)}
