@@ -30,7 +30,7 @@ export async function openApiDocument (functions: readonly HttpFunction[], deps:
     openapi: {
       openapi: '3.1.0',
       info: INFO,
-      tags: [{ name: 'secret', description: 'Create, reveal once, delete' }, { name: 'file', description: 'Files: upload, download once (DELETE, status and receipts are the secret routes)' }, { name: 'health', description: 'Probes for orchestrators' }]
+      tags: [{ name: 'secret', description: 'Create, reveal once, delete' }, { name: 'file', description: 'Files: upload, download once (DELETE, status and receipts are the secret routes)' }, { name: 'request', description: 'Ask someone for a secret: answered once, revealed once from the inbox (see also notify_url: signed notifications of a secret\'s events)' }, { name: 'health', description: 'Probes for orchestrators' }]
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }
   })
