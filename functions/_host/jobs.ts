@@ -93,7 +93,12 @@ export const jobsPlugin = fp(async (app: FastifyInstance, { purgeBatchSize, purg
     await instance.createQueue(WEBHOOK_DRAIN_QUEUE)
     await instance.schedule(WEBHOOK_DRAIN_QUEUE, WEBHOOK_DRAIN_CRON, null, { tz: 'UTC' })
     await instance.work(WEBHOOK_DRAIN_QUEUE, async () => { await drain() })
-    await app.sql.listen('burnlink_webhook', () => { void drain() })
+    try {
+      await app.sql.listen('burnlink_webhook', () => { void drain() })
+    } catch (err) {
+      // Behind a transaction-pooling PgBouncer there is no LISTEN: deliveries then start within the minute.
+      app.log.warn({ err: { message: (err as Error).message } }, 'no LISTEN for webhook deliveries; the minutely drain carries them')
+    }
     await drain()
   }
 
