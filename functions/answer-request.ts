@@ -50,7 +50,10 @@ const answerRequestFunction: HttpFunction = {
         // Sealed for the answer token (its id and key bytes), which the inbox key computes alone.
         const answer = { key: '', bytes: Buffer.from(open(found.answer_key, token, keys), 'base64url'), id: found.inbox_id, ref: '' }
         const ciphertext = seal(body.secret, answer, keys)
-        const expiresAt = await answerRequest(app.sql, { id: token.id, ciphertext, sizeBucketBytes: bucketLength(size), by: who(request) })
+        // Counted against the answerer's storage quota, like any create.
+        const by = who(request)
+        const quota = config.storageQuota.bytesPerClient === 0 ? null : { client: by.client, ...config.storageQuota }
+        const expiresAt = await answerRequest(app.sql, { id: token.id, ciphertext, sizeBucketBytes: bucketLength(size), by, quota })
         if (expiresAt === undefined) {
           // Another answer won meanwhile, or the request lapsed: say which.
           const now = await findRequest(app.sql, token.id)

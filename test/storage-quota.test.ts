@@ -104,3 +104,21 @@ test('a file\'s stored bytes count against the quota before its body is read: ov
   assert.equal((await create(app, '198.51.100.1')).statusCode, 201)
   assert.equal((await upload(origin, bytes(MiB), MiB, from('198.51.100.2'))).status, 201)
 })
+
+test('an answer to a request counts against the answerer\'s quota: over it, 429 and the request stays open', async (t) => {
+  const { app } = await startTestApp(t, { env: QUOTA })
+  const ask = async () => (await app.inject({ method: 'POST', url: '/request', headers: { 'x-forwarded-for': '198.51.100.7' }, payload: {} })).json().request_key as string
+  const answer = async (key: string, ip: string) =>
+    await app.inject({ method: 'POST', url: `/request/${key}/answer`, headers: { 'x-forwarded-for': ip }, payload: { secret: SECRET } })
+  assert.equal((await answer(await ask(), '198.51.100.3')).statusCode, 201)
+  const fits = Math.floor(10_000 / await storedSize(app))
+  for (let i = 1; i < fits; i++) assert.equal((await answer(await ask(), '198.51.100.3')).statusCode, 201)
+  const open = await ask()
+  const refused = await answer(open, '198.51.100.3')
+  assert.equal(refused.statusCode, 429)
+  assert.equal(refused.json().code, 'STORAGE_QUOTA_EXCEEDED')
+  assert.ok(Number(refused.headers['retry-after']) >= 1)
+  assert.equal((await answer(open, '198.51.100.4')).statusCode, 201, 'the request was still open for another client')
+  assert.equal((await answer(open, '198.51.100.4')).statusCode, 409, 'and is answered once')
+  assert.equal((await create(app, '198.51.100.3')).statusCode, 429, 'answers and secrets share one quota')
+})

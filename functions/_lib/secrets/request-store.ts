@@ -2,7 +2,8 @@
 // answer is an ordinary secret row (store.ts takes it), so expiry, purge and audit apply to it.
 import { createHmac, hash } from 'node:crypto'
 import type { Sql } from '../platform/database.ts'
-import { notifyTarget, type AuditedBy } from './store.ts'
+import { StorageQuotaExceeded } from '../platform/errors.ts'
+import { charge, notifyTarget, type AuditedBy, type StorageQuota } from './store.ts'
 import type { Token } from './token.ts'
 import type { NewNotifyTarget } from '../webhooks/subscribe.ts'
 
@@ -74,24 +75,35 @@ export interface Answer {
   readonly ciphertext: Buffer
   readonly sizeBucketBytes: number
   readonly by: AuditedBy
+  /** The answerer's storage quota, charged like any create; null = unlimited. */
+  readonly quota: StorageQuota | null
 }
 
 /**
  * Answers a request once: marks it answered and stores the answer as a secret, with the
  * 'request_answered' audit row, in one statement. The row lock orders concurrent answers and
  * the later one finds the request answered. The answer then lives the request's lifetime from
- * now, and the request row as long, so that its links can still say what became of it.
+ * now, and the request row as long, so that its links can still say what became of it. Like
+ * any create, the answer's bytes are first charged to the answerer's storage quota, only while
+ * the request is open; over the quota nothing is stored (StorageQuotaExceeded). An answer that
+ * loses the race to a concurrent one keeps its charge, as a broken-off upload does.
  * Undefined when the request was not open.
  */
 export async function answerRequest (sql: Sql, a: Answer): Promise<Date | undefined> {
-  const [row] = await sql<Array<{ expires_at: Date }>>`
-    with answered as (
+  const [row] = await sql<Array<{ expires_at: Date | null, charged: boolean, retry_after: number }>>`
+    with clock as (
+      select to_timestamp((floor(extract(epoch from now()) / ${a.quota?.windowSeconds ?? 1}::int) + 1) * ${a.quota?.windowSeconds ?? 1}::int) as window_end
+      where exists (select from secret_request where id = ${a.id} and answered_at is null and expires_at > now())
+    ), charged as (
+      ${a.quota === null ? sql`select window_end from clock` : charge(sql, a.quota, a.ciphertext.length)}
+    ), answered as (
       update secret_request
       set answered_at = now(),
           expires_at = now() + make_interval(secs => ttl_seconds)
       where id = ${a.id}
         and answered_at is null
         and expires_at > now()
+        and exists (select from charged)
       returning inbox_id, ref, expires_at
     ), stored as (
       insert into secret (id, ref, ciphertext, expires_at)
@@ -102,8 +114,14 @@ export async function answerRequest (sql: Sql, a: Answer): Promise<Date | undefi
         jsonb_build_object('size_bucket_bytes', ${a.sizeBucketBytes}::int)
       from answered
     )
-    select expires_at from answered`
-  return row?.expires_at
+    select
+      (select expires_at from answered) as expires_at,
+      exists (select from charged) as charged,
+      ceil(extract(epoch from window_end - now()))::int as retry_after
+    from clock`
+  if (row === undefined) return undefined
+  if (!row.charged) throw new StorageQuotaExceeded(Math.max(1, row.retry_after))
+  return row.expires_at ?? undefined
 }
 
 export type InboxStatus = 'open' | 'answered' | 'revealed' | 'expired'

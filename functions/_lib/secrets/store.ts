@@ -74,9 +74,10 @@ export async function insertSecret (sql: Sql, s: NewSecret): Promise<Date> {
 /**
  * Adds `bytes` to the client's count for the window, returning a row only when the sum stays
  * within the quota. ON CONFLICT's WHERE sees the count as the last committed create left it (the
- * row is locked meanwhile), so concurrent creates queue on the row and cannot overshoot.
+ * row is locked meanwhile), so concurrent creates queue on the row and cannot overshoot. Reads
+ * the window from the statement's `clock` CTE, which every caller defines first.
  */
-function charge (sql: Sql, quota: StorageQuota, bytes: number): postgres.PendingQuery<postgres.Row[]> {
+export function charge (sql: Sql, quota: StorageQuota, bytes: number): postgres.PendingQuery<postgres.Row[]> {
   return sql`
     insert into storage_quota as q (client, window_end, bytes)
     select ${quota.client}, window_end, ${bytes}::bigint
