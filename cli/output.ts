@@ -56,6 +56,10 @@ export function explain (err: unknown): CliError {
       return new CliError('this secret needs its passphrase: use --passphrase-prompt (the secret is still there)', EXIT.PASSPHRASE)
     case 'SECRET_PASSPHRASE_WRONG':
       return new CliError('the passphrase is wrong; the secret is still there: try again', EXIT.PASSPHRASE)
+    case 'AUTH_REQUIRED':
+      return new CliError('this server lets only its users create: set BURNLINK_TOKEN to an API token', EXIT.FAILED)
+    case 'AUTH_TOKEN_INVALID':
+      return new CliError('the server does not accept the API token in BURNLINK_TOKEN: it is unknown or revoked', EXIT.FAILED)
     case 'SECRET_TOO_LARGE':
       return new CliError(`the server refused it as too large: ${err.detail ?? 'over its limit'}`, EXIT.TOO_LARGE)
   }

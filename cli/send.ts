@@ -8,6 +8,7 @@ import { parse, parseTtl, usageError } from './args.ts'
 import { receiptLink, resolveServer, secretLink } from './link.ts'
 import { CliError, EXIT, explain, formatBytes, say } from './output.ts'
 import { readPassphrase } from './passphrase.ts'
+import { tokenHeader } from './token.ts'
 import { terminalQr } from './qr.ts'
 import { uploadFile } from './upload.ts'
 
@@ -27,6 +28,8 @@ Options:
 
 FILE is sent as a file, with its name. Standard input is sent as text if it is valid UTF-8 and
 fits the server's text limit, otherwise as a file named "stdin".
+An API token in BURNLINK_TOKEN is sent as Authorization: Bearer (servers where creating needs
+an account).
 The passphrase comes from BURNLINK_PASSPHRASE if set, else the terminal (not echoed), else the
 first line of standard input when FILE is given.`
 
@@ -74,7 +77,8 @@ export async function send (argv: string[]): Promise<number> {
           ...(ttlSeconds === undefined ? {} : { ttl_seconds: ttlSeconds }),
           ...(passphrase === undefined ? {} : { passphrase }),
           ...(requirePassphrase ? { reveal_requires_passphrase: true } : {})
-        }
+        },
+        headers: tokenHeader()
       })
     } else {
       const length = sealedFileLength(input.info, input.source.size)

@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { ApiError, NETWORK_ERROR, passphraseHeader, type Created } from '../web/src/api.ts'
 import type { SealedFile } from '../web/src/zkfile.ts'
+import { tokenHeader } from './token.ts'
 
 export interface UploadOptions {
   ttlSeconds: number | undefined
@@ -26,7 +27,8 @@ export async function uploadFile (server: string, sealed: SealedFile, options: U
       'content-type': 'application/octet-stream',
       'content-length': String(sealed.length),
       expect: '100-continue',
-      ...(options.passphrase === undefined ? {} : passphraseHeader(options.passphrase))
+      ...(options.passphrase === undefined ? {} : passphraseHeader(options.passphrase)),
+      ...tokenHeader()
     }
   })
   const answered = new Promise<IncomingMessage>((resolve, reject) => {

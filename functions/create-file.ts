@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { fileKey } from './_lib/secrets/crypto.ts'
 import { sendContinue } from './_lib/platform/expect-continue.ts'
 import { FileEmpty, FileIncomplete, FileLengthRequired, FileTooLarge, FileTransferTimeout, SecretKeyMissingPassphrase } from './_lib/platform/errors.ts'
+import { CREATE_SECURITY, creatorAudit, creatorGuard } from './_lib/accounts/creator.ts'
 import type { HttpFunction } from './_lib/platform/http-function.ts'
 import { storeChunks, storedBytes, watchdog } from './_lib/secrets/file-store.ts'
 import { resolveTtl } from './_lib/secrets/lifetime.ts'
@@ -57,8 +58,10 @@ const createFile: HttpFunction = {
         querystring: CreateFileQuery,
         headers: CreateFileHeaders,
         body: { content: { 'application/octet-stream': { schema: { description: 'The file\'s bytes as the client encrypted them', examples: ['<binary>'] } } } },
-        response: { 201: CreateFileReply, ...commonErrors(400, 408, 411, 413, 415, 429, 503) }
+        response: { 201: CreateFileReply, ...commonErrors(400, 401, 403, 408, 411, 413, 415, 429, 503) },
+        security: CREATE_SECURITY
       },
+      preHandler: creatorGuard(config.accounts),
       async handler (request, reply) {
         const query: Static<typeof CreateFileQuery> = request.query
         const declared = request.headers['content-length']
@@ -72,6 +75,7 @@ const createFile: HttpFunction = {
         if (gated && passphrase === undefined) throw new SecretKeyMissingPassphrase()
         const ttl = resolveTtl(limits, query.ttl_seconds === undefined ? undefined : Number(query.ttl_seconds))
 
+        const creator = creatorAudit(request.creator, config.accounts)
         const token = newToken()
         const receipt = newToken()
         // Checked before the upload: a refused notify_url costs the client no transfer.
@@ -101,7 +105,8 @@ const createFile: HttpFunction = {
             ttlSeconds: ttl,
             receiptId: receipt.id,
             by,
-            details: { kind: 'file', ttl_seconds: ttl, passphrase: hashed !== undefined, reveal_requires_passphrase: gated, size_bucket_bytes: sizeBucketBytes },
+            accountId: creator.accountId,
+            details: { kind: 'file', ttl_seconds: ttl, passphrase: hashed !== undefined, reveal_requires_passphrase: gated, size_bucket_bytes: sizeBucketBytes, ...creator.details },
             notify: subscription.target
           })
           if (expiresAt === undefined) throw new FileTransferTimeout()

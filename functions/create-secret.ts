@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { seal } from './_lib/secrets/crypto.ts'
 import { SecretKeyMissingPassphrase, SecretTooLarge } from './_lib/platform/errors.ts'
+import { CREATE_SECURITY, creatorAudit, creatorGuard } from './_lib/accounts/creator.ts'
 import type { HttpFunction } from './_lib/platform/http-function.ts'
 import { resolveTtl } from './_lib/secrets/lifetime.ts'
 import { bucketLength } from './_lib/secrets/padding.ts'
@@ -46,8 +47,10 @@ const createSecret: HttpFunction = {
         summary: 'Store a secret',
         description: 'Encrypts the secret and returns the key that reveals it exactly once, and a receipt key for the creator.',
         body: CreateSecretBody,
-        response: { 201: CreateSecretReply, ...commonErrors(400, 413, 415, 429, 503) }
+        response: { 201: CreateSecretReply, ...commonErrors(400, 401, 403, 413, 415, 429, 503) },
+        security: CREATE_SECURITY
       },
+      preHandler: creatorGuard(config.accounts),
       async handler (request, reply) {
         const body: Static<typeof CreateSecretBody> = request.body
         requireWellFormed('secret', body.secret)
@@ -58,6 +61,7 @@ const createSecret: HttpFunction = {
         if (size > limits.maxBytes) throw new SecretTooLarge(size, limits.maxBytes)
         const ttl = resolveTtl(limits, body.ttl_seconds)
 
+        const creator = creatorAudit(request.creator, config.accounts)
         const token = newToken()
         const receipt = newToken()
         const subscription = await subscribe(body.notify_url, token.ref, config.webhook, keys)
@@ -80,7 +84,8 @@ const createSecret: HttpFunction = {
           ttlSeconds: ttl,
           receiptId: receipt.id,
           by,
-          details,
+          accountId: creator.accountId,
+          details: { ...details, ...creator.details },
           quota,
           notify: subscription.target
         })

@@ -78,6 +78,7 @@ export async function buildHost (options: HostOptions): Promise<App> {
   app.removeContentTypeParser('text/plain')
   replaceJsonParser(app)
   app.addSchema(ErrorReply)
+  app.decorateRequest('creator', null)
   addHttpHooks(app)
   bodyDeadline(app, config.http.requestTimeout)
   deferContinue(app)

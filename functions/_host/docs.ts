@@ -30,6 +30,12 @@ export async function openApiDocument (functions: readonly HttpFunction[], deps:
     openapi: {
       openapi: '3.1.0',
       info: INFO,
+      components: {
+        securitySchemes: {
+          apiToken: { type: 'http', scheme: 'bearer', description: 'An API token (blt_…): `npm run tokens -- create`, or the web app\'s account page. Needed to create when CREATORS=signed-in.' },
+          session: { type: 'apiKey', in: 'cookie', name: '__Host-burnlink_session', description: 'A signed-in browser (the web app); state-changing requests also need the X-CSRF-Token header.' }
+        }
+      },
       tags: [{ name: 'secret', description: 'Create, reveal once, delete' }, { name: 'file', description: 'Files: upload, download once (DELETE, status and receipts are the secret routes)' }, { name: 'request', description: 'Ask someone for a secret: answered once, revealed once from the inbox (see also notify_url: signed notifications of a secret\'s events)' }, { name: 'health', description: 'Probes for orchestrators' }]
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }

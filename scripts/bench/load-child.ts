@@ -138,7 +138,7 @@ function ceiling (spec: CeilingSpec): (w: Window) => Promise<Outcome> {
   const operation = spec.statement === 'create'
     ? async (): Promise<boolean> => {
       const id = randomBytes(32)
-      await insertSecret(sql, { id, ref: id.toString('hex').slice(0, 24), ciphertext, passphraseHash: null, revealRequiresPassphrase: false, ttlSeconds: 86_400, receiptId: randomBytes(32), by, details, quota: null })
+      await insertSecret(sql, { id, ref: id.toString('hex').slice(0, 24), ciphertext, passphraseHash: null, revealRequiresPassphrase: false, ttlSeconds: 86_400, receiptId: randomBytes(32), by, accountId: null, details, quota: null })
       return true
     }
     : async (): Promise<boolean | undefined> => next < spec.idCount ? (await takeSecret(sql, { id: idOf(next++), by, gatedHash: null })) !== undefined : undefined

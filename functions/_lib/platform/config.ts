@@ -59,7 +59,17 @@ export const EnvSchema = Type.Object({
   WEBHOOK_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 60, default: 10, description: 'time allowed for one delivery attempt' }),
   WEBHOOK_RETRY_LIMIT: Int({ minimum: 0, maximum: 30, default: 8, description: 'retries of a failed delivery' }),
   WEBHOOK_RETRY_DELAY_SECONDS: Int({ minimum: 1, maximum: 3600, default: 30, description: 'first retry delay; it doubles on each retry (the defaults retry for about two hours)' }),
-  AUDIT_RETENTION_DAYS: Int({ minimum: 0, default: 365, description: 'audit rows and receipts older than this are deleted daily; 0 = keep for ever' })
+  AUDIT_RETENTION_DAYS: Int({ minimum: 0, default: 365, description: 'audit rows and receipts older than this are deleted daily; 0 = keep for ever' }),
+  CREATORS: Type.Union([Type.Literal('anyone'), Type.Literal('signed-in')], { default: 'anyone', description: 'who may create secrets, files and requests: anyone, or signed-in (a browser session or an API token); reading and answering never need an account' }),
+  AUDIT_ACCOUNT_EMAIL: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false', description: 'also write the creator\'s email into audit rows (the account id is always written)' }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+$', description: 'the address users reach Burnlink at, e.g. https://burnlink.example.com (no path); needed for sign-in' })),
+  OIDC_ISSUER: Type.Optional(Type.String({ pattern: '^https?://', description: 'OpenID Connect issuer URL; set to enable sign-in' })),
+  OIDC_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, description: 'OpenID Connect client id' })),
+  OIDC_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1, description: 'OpenID Connect client secret' })),
+  OIDC_ALLOWED_EMAIL_DOMAINS: Type.Optional(Type.String({ description: 'comma-separated email domains allowed to sign in; unset = any' })),
+  OIDC_REQUIRED_GROUP: Type.Optional(Type.String({ minLength: 1, description: 'a group the user must have in the groups claim to sign in' })),
+  OIDC_GROUPS_CLAIM: Type.String({ minLength: 1, default: 'groups', description: 'the ID token / userinfo claim listing the user\'s groups' }),
+  SESSION_TTL_SECONDS: Int({ minimum: 60, maximum: 2_592_000, default: 43_200, description: 'how long a sign-in lasts' })
 })
 export type Env = Static<typeof EnvSchema>
 
@@ -107,6 +117,26 @@ export interface Config {
   readonly clientIpv6Prefix: number
   readonly audit: Readonly<{ ipMode: 'full' | 'truncated' | 'hashed', retentionDays: number }>
   readonly metrics: Readonly<{ token?: string }>
+  readonly accounts: Accounts
+}
+
+export interface Oidc {
+  readonly issuer: string
+  readonly clientId: string
+  readonly clientSecret: string
+  /** Lower-case domains; empty = any. */
+  readonly allowedEmailDomains: readonly string[]
+  readonly requiredGroup?: string
+  readonly groupsClaim: string
+}
+
+export interface Accounts {
+  readonly creators: 'anyone' | 'signed-in'
+  readonly auditEmail: boolean
+  readonly sessionTtlSeconds: number
+  readonly publicUrl?: string
+  /** Present when sign-in is configured (OIDC_ISSUER and its companions). */
+  readonly oidc?: Oidc
 }
 
 export class ConfigError extends Error {
@@ -173,6 +203,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     storageQuota: Object.freeze(checkStorageQuota(e)),
     clientIpv6Prefix: e.CLIENT_IPV6_PREFIX,
     audit: Object.freeze({ ipMode: e.AUDIT_IP_MODE, retentionDays: e.AUDIT_RETENTION_DAYS }),
+    accounts: Object.freeze(accounts(e)),
     webhook: Object.freeze({
       allowHttp: e.WEBHOOK_ALLOW_HTTP === 'true',
       allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true',
@@ -189,6 +220,30 @@ function webhookStream (e: Env): { url: string, secret: string } | undefined {
     throw new ConfigError('WEBHOOK_URL and WEBHOOK_SECRET go together: set both for the operator-wide stream, or neither')
   }
   return e.WEBHOOK_URL === undefined || e.WEBHOOK_SECRET === undefined ? undefined : Object.freeze({ url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET })
+}
+
+function accounts (e: Env): Accounts {
+  const base = {
+    creators: e.CREATORS,
+    auditEmail: e.AUDIT_ACCOUNT_EMAIL === 'true',
+    sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    ...optional('publicUrl', e.PUBLIC_URL)
+  }
+  if (e.OIDC_ISSUER === undefined) return base
+  for (const name of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'PUBLIC_URL'] as const) {
+    if (e[name] === undefined) throw new ConfigError(`OIDC_ISSUER is set but ${name} is not: sign-in needs ${name} (${describe(name)})`)
+  }
+  return {
+    ...base,
+    oidc: Object.freeze({
+      issuer: e.OIDC_ISSUER,
+      clientId: e.OIDC_CLIENT_ID ?? '',
+      clientSecret: e.OIDC_CLIENT_SECRET ?? '',
+      allowedEmailDomains: Object.freeze((e.OIDC_ALLOWED_EMAIL_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter((d) => d !== '')),
+      ...optional('requiredGroup', e.OIDC_REQUIRED_GROUP),
+      groupsClaim: e.OIDC_GROUPS_CLAIM
+    })
+  }
 }
 
 // Argon2id keeps a core busy for the whole hash: with every core hashing, the event loop and a

@@ -50,3 +50,8 @@ export interface ErrorBody {
   error: string
   message: string
 }
+
+export const AuthRequired = createError('AUTH_REQUIRED', 'Creating needs an account on this server: sign in, or send Authorization: Bearer <API token>', 401)
+export const AuthTokenInvalid = createError('AUTH_TOKEN_INVALID', 'The API token is unknown or revoked', 401)
+export const AuthCsrf = createError('AUTH_CSRF', 'A signed-in browser request must come from this site and carry its X-CSRF-Token header', 403)
+export const SignInRefused = createError('AUTH_SIGN_IN_REFUSED', '%s', 403)

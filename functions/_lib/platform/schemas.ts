@@ -26,12 +26,13 @@ export const ErrorReply = Type.Object({
 export type ErrorReply = Static<typeof ErrorReply>
 
 /** Response entries for the errors every route can produce, besides its own. */
-export const commonErrors = (...statuses: Array<400 | 403 | 404 | 408 | 409 | 411 | 413 | 415 | 429 | 503>) =>
+export const commonErrors = (...statuses: Array<400 | 401 | 403 | 404 | 408 | 409 | 411 | 413 | 415 | 429 | 503>) =>
   Object.fromEntries(statuses.map((status) => [status, Type.Ref(ErrorReply, { description: ERROR_DESCRIPTIONS[status] })]))
 
 const ERROR_DESCRIPTIONS = {
   400: 'Invalid request: wrong types, unknown fields, malformed JSON (REQUEST_INVALID, REQUEST_MALFORMED_JSON, SECRET_TTL_OUT_OF_RANGE, …)',
-  403: 'The secret has a passphrase and it was missing (SECRET_PASSPHRASE_REQUIRED) or wrong (SECRET_PASSPHRASE_WRONG)',
+  401: 'Creating needs an account here (CREATORS=signed-in) and none was presented (AUTH_REQUIRED), or the API token is unknown or revoked (AUTH_TOKEN_INVALID)',
+  403: 'A signed-in browser request without its CSRF token or from another site (AUTH_CSRF); or the secret has a passphrase and it was missing (SECRET_PASSPHRASE_REQUIRED) or wrong (SECRET_PASSPHRASE_WRONG)',
   404: 'No secret for this key: unknown, malformed, already revealed, deleted or expired (SECRET_NOT_FOUND)',
   408: 'The upload stalled or outlasted its time (REQUEST_TIMEOUT); nothing was stored',
   409: 'The request was already answered (REQUEST_ALREADY_ANSWERED)',

@@ -19,6 +19,8 @@ export interface NewSecret {
   /** SHA-256 of the receipt key. */
   readonly receiptId: Buffer
   readonly by: AuditedBy
+  /** account.id of a signed-in creator, null for an anonymous create or an operator's token. */
+  readonly accountId: string | null
   /** The 'created' audit row's details. */
   readonly details: Readonly<Record<string, unknown>>
   /** The creator's storage quota; null = unlimited. */
@@ -58,8 +60,8 @@ export async function insertSecret (sql: Sql, s: NewSecret): Promise<Date> {
       select ${s.receiptId}, ref, created_at, expires_at from stored
     ${notifyTarget(sql, s.notify ?? null)}
     ), logged as (
-      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
-      select 'created', ref, ${s.by.client_ip}, ${s.by.client_ip_hash}, ${s.by.user_agent}, ${s.by.request_id}, ${sql.json(s.details as postgres.JSONValue)}
+      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, account_id, details)
+      select 'created', ref, ${s.by.client_ip}, ${s.by.client_ip_hash}, ${s.by.user_agent}, ${s.by.request_id}, ${s.accountId}::uuid, ${sql.json(s.details as postgres.JSONValue)}
       from stored
     )
     select
@@ -255,8 +257,8 @@ export async function publishFile (sql: Sql, f: NewFile): Promise<Date | undefin
       select ${f.receiptId}, ref, created_at, expires_at from stored
     ${notifyTarget(sql, f.notify ?? null)}
     ), logged as (
-      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
-      select 'created', ref, ${f.by.client_ip}, ${f.by.client_ip_hash}, ${f.by.user_agent}, ${f.by.request_id}, ${sql.json(f.details as postgres.JSONValue)}
+      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, account_id, details)
+      select 'created', ref, ${f.by.client_ip}, ${f.by.client_ip_hash}, ${f.by.user_agent}, ${f.by.request_id}, ${f.accountId}::uuid, ${sql.json(f.details as postgres.JSONValue)}
       from stored
     )
     select expires_at from stored`
