@@ -1,4 +1,6 @@
 // The registry: every deployable function, and the choice of which ones a process serves.
+import accountHistory from './account-history.ts'
+import accountTokens from './account-tokens.ts'
 import answerRequest from './answer-request.ts'
 import createFile from './create-file.ts'
 import createRequest from './create-request.ts'
@@ -12,10 +14,11 @@ import readSecret from './read-secret.ts'
 import requestInboxStatus from './request-inbox-status.ts'
 import revealAnswer from './reveal-answer.ts'
 import secretStatus from './secret-status.ts'
+import signIn from './sign-in.ts'
 import { ConfigError } from './_lib/platform/config.ts'
 import type { HttpFunction } from './_lib/platform/http-function.ts'
 
-export const ALL_FUNCTIONS: readonly HttpFunction[] = [createSecret, readSecret, deleteSecret, secretStatus, readReceipt, createFile, readFile, createRequest, readRequest, answerRequest, requestInboxStatus, revealAnswer, health]
+export const ALL_FUNCTIONS: readonly HttpFunction[] = [createSecret, readSecret, deleteSecret, secretStatus, readReceipt, createFile, readFile, createRequest, readRequest, answerRequest, requestInboxStatus, revealAnswer, signIn, accountHistory, accountTokens, health]
 
 /**
  * 'all', or a comma-separated list such as 'read-secret'. Health is always served: every

@@ -13,7 +13,8 @@ const PAGES = [
   { name: 'create', title: 'create.title' },
   { name: 'reveal', title: 'reveal.title' },
   { name: 'receipt', title: 'receipt.title' },
-  { name: 'request', title: 'ask.title' }
+  { name: 'request', title: 'ask.title' },
+  { name: 'account', title: 'account.title' }
 ] as const
 
 export async function buildWeb (): Promise<void> {

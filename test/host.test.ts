@@ -14,7 +14,7 @@ test('FUNCTIONS=read-secret mounts only that function (and health), while /opena
   assert.equal((await app.inject({ method: 'GET', url: `/secret/${'A'.repeat(43)}` })).json().code, 'SECRET_NOT_FOUND')
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
-  assert.deepEqual(Object.keys(doc.paths).sort(), ['/file', '/file/{secret_key}', '/healthz', '/readyz', '/receipt/{receipt_key}', '/request', '/request/inbox/{inbox_key}', '/request/inbox/{inbox_key}/status', '/request/{request_key}', '/request/{request_key}/answer', '/secret', '/secret/{secret_key}', '/secret/{secret_key}/status'])
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/account/callback', '/account/me', '/account/secrets', '/account/secrets/{ref}', '/account/sign-in', '/account/sign-out', '/account/tokens', '/account/tokens/{name}', '/file', '/file/{secret_key}', '/healthz', '/readyz', '/receipt/{receipt_key}', '/request', '/request/inbox/{inbox_key}', '/request/inbox/{inbox_key}/status', '/request/{request_key}', '/request/{request_key}/answer', '/secret', '/secret/{secret_key}', '/secret/{secret_key}/status'])
 })
 
 test('the OpenAPI document describes every operation, its examples and every error response', async (t) => {
@@ -22,7 +22,9 @@ test('the OpenAPI document describes every operation, its examples and every err
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
   assert.match(doc.openapi, /^3\./)
   const create = doc.paths['/secret'].post
-  assert.deepEqual(Object.keys(create.responses).sort(), ['201', '400', '413', '415', '429', '503'])
+  assert.deepEqual(Object.keys(create.responses).sort(), ['201', '400', '401', '403', '413', '415', '429', '503'])
+  assert.deepEqual(create.security, [{}, { apiToken: [] }, { session: [] }], 'a create may take an API token or a session')
+  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['apiToken', 'session'])
   assert.ok(create.requestBody.content['application/json'].schema.properties.ttl_seconds.description.includes('300'))
   const read = doc.paths['/secret/{secret_key}'].get
   assert.deepEqual(Object.keys(read.responses).sort(), ['200', '400', '403', '404', '429', '503'])

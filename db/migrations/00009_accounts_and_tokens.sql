@@ -47,6 +47,9 @@ create unique index api_token_live_name_idx on api_token (account_id, name) null
 alter table audit_log add column account_id uuid;
 create index audit_log_account_id_idx on audit_log (account_id, occurred_at) where account_id is not null;
 
+-- A creator deletes their own unread secret by its ref (the audit log's name for it).
+create index secret_ref_idx on secret (ref);
+
 revoke all on account, account_session, api_token from public;
 
 comment on table account is 'People who signed in through OpenID Connect; (issuer, subject) is their identity.';

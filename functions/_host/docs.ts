@@ -36,7 +36,7 @@ export async function openApiDocument (functions: readonly HttpFunction[], deps:
           session: { type: 'apiKey', in: 'cookie', name: '__Host-burnlink_session', description: 'A signed-in browser (the web app); state-changing requests also need the X-CSRF-Token header.' }
         }
       },
-      tags: [{ name: 'secret', description: 'Create, reveal once, delete' }, { name: 'file', description: 'Files: upload, download once (DELETE, status and receipts are the secret routes)' }, { name: 'request', description: 'Ask someone for a secret: answered once, revealed once from the inbox (see also notify_url: signed notifications of a secret\'s events)' }, { name: 'health', description: 'Probes for orchestrators' }]
+      tags: [{ name: 'secret', description: 'Create, reveal once, delete' }, { name: 'file', description: 'Files: upload, download once (DELETE, status and receipts are the secret routes)' }, { name: 'request', description: 'Ask someone for a secret: answered once, revealed once from the inbox (see also notify_url: signed notifications of a secret\'s events)' }, { name: 'account', description: 'Signing in, a creator\'s own secrets and API tokens' }, { name: 'health', description: 'Probes for orchestrators' }]
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }
   })

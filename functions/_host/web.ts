@@ -1,5 +1,6 @@
 // The web app: / (create), /s/:key (reveal: loading it reads nothing), /r/:key (receipt),
-// /ask, /ask/:key and /inbox/:key (requests), /assets/*.
+// /ask, /ask/:key and /inbox/:key (requests), /account/ (a creator's own secrets and tokens),
+// /assets/*.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
@@ -15,7 +16,7 @@ export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'
 
 const LANGUAGES = ['en', 'ru'] as const
 type Language = typeof LANGUAGES[number]
-const PAGES = ['create', 'reveal', 'receipt', 'request'] as const
+const PAGES = ['create', 'reveal', 'receipt', 'request', 'account'] as const
 type Page = typeof PAGES[number]
 
 /** Serves the pages when `npm run build` has produced web/dist; otherwise says why there are none. */
@@ -55,6 +56,7 @@ async function webPlugin (app: App, config: Config, dist: string): Promise<void>
   app.get('/ask', sendPage('request'))
   app.get('/ask/:request_key', sendPage('request'))
   app.get('/inbox/:inbox_key', sendPage('request'))
+  app.get('/account/', sendPage('account'))
 
   let revealPassphrase: boolean | undefined
   app.get('/config.json', async () => {

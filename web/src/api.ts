@@ -41,20 +41,43 @@ export interface Receipt {
   expired_at: string | null
 }
 
+/** What GET /account/me says of this browser. */
+export interface Me { signed_in: boolean, email?: string, csrf_token?: string, sign_in_available: boolean, creators: 'anyone' | 'signed-in' }
+
+// Signed in, the pages send the session cookie and its CSRF token (which another site cannot
+// read); otherwise no cookie ever leaves the browser with a request.
+let csrfToken: string | undefined
+
+/** Asks who is signed in here (an older server without accounts: nobody), and remembers it. */
+export async function loadMe (): Promise<Me> {
+  let me: Me = { signed_in: false, sign_in_available: false, creators: 'anyone' }
+  try {
+    const res = await fetch('/account/me', { headers: { accept: 'application/json' }, cache: 'no-store', credentials: 'same-origin' })
+    if (res.ok) me = await res.json() as Me
+  } catch {}
+  csrfToken = me.csrf_token
+  return me
+}
+
+function session (): { credentials: 'omit' | 'same-origin', headers: Record<string, string> } {
+  return csrfToken === undefined ? { credentials: 'omit', headers: {} } : { credentials: 'same-origin', headers: { 'x-csrf-token': csrfToken } }
+}
+
 export async function request<T> (method: string, url: string, options: { body?: unknown, headers?: Record<string, string> } = {}): Promise<T> {
   let res: Response
   try {
     res = await fetch(url, {
       method,
-      headers: { accept: 'application/json', ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+      headers: { accept: 'application/json', ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...session().headers, ...options.headers },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       cache: 'no-store',
-      credentials: 'omit'
+      credentials: session().credentials
     })
   } catch {
     throw new ApiError(0, NETWORK_ERROR)
   }
   if (!res.ok) throw await errorFrom(res)
+  if (res.status === 204) return undefined as T
   return await res.json().catch(() => undefined) as T
 }
 
@@ -64,10 +87,10 @@ export async function postFile (url: string, body: Blob, headers: Record<string,
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { accept: 'application/json', 'content-type': 'application/octet-stream', ...headers },
+      headers: { accept: 'application/json', 'content-type': 'application/octet-stream', ...session().headers, ...headers },
       body,
       cache: 'no-store',
-      credentials: 'omit'
+      credentials: session().credentials
     })
   } catch {
     throw new ApiError(0, NETWORK_ERROR)

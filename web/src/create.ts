@@ -1,5 +1,5 @@
 // The create page: encrypt in the browser, POST only the envelope, show the link with its #key.
-import { ApiError, NETWORK_ERROR, passphraseHeader, postFile, request, type Created, type WebConfig } from './api.ts'
+import { ApiError, loadMe, NETWORK_ERROR, passphraseHeader, postFile, request, type Created, type WebConfig } from './api.ts'
 import { byId, showError, showView, wireCopyButtons } from './dom.ts'
 import { formatDuration, formatNumber, formatSize, formatTime, initLocale, onLocaleChange, show, t } from './i18n.ts'
 import { renderQr } from './qr.ts'
@@ -27,6 +27,7 @@ const fileChosen = byId('file-chosen', HTMLParagraphElement)
 initLocale()
 wireCopyButtons()
 const config = await loadConfig()
+await showAccount()
 // WebCrypto exists only in secure contexts (HTTPS, or localhost): without it nothing can be sealed.
 if (!window.isSecureContext) {
   showError(createError, t('error.insecure'))
@@ -205,4 +206,23 @@ function fail (message: string, field?: HTMLElement): void {
 
 function byteLength (text: string): number {
   return new TextEncoder().encode(text).length
+}
+
+/** Signed in: who, and a link to their secrets. Where only users may create: a sign-in link. */
+async function showAccount (): Promise<void> {
+  const me = await loadMe()
+  const line = byId('account-line', HTMLParagraphElement)
+  const who = byId('account-who', HTMLSpanElement)
+  const link = byId('account-link', HTMLAnchorElement)
+  if (me.signed_in) {
+    show(who, () => t('account.signedInAs', { email: me.email ?? '' }))
+    show(link, () => t('account.title'))
+  } else if (me.creators === 'signed-in') {
+    show(who, () => t('account.signInToCreate'))
+    show(link, () => t('account.signIn'))
+    link.href = '/account/sign-in'
+  } else {
+    return
+  }
+  line.hidden = false
 }

@@ -157,6 +157,37 @@ export async function deleteUnreadSecret (sql: Sql, id: Buffer, passphraseHash: 
   return row !== undefined
 }
 
+/**
+ * Deletes a live secret unread for its creator, by ref, without its key. The ownership check is
+ * part of the same statement: a ref whose 'created' row names another account deletes nothing.
+ */
+export async function deleteOwnedSecret (sql: Sql, ref: string, accountId: string, by: AuditedBy): Promise<boolean> {
+  const [row] = await sql<Array<{ ref: string }>>`
+    with owned as (
+      select secret_ref
+      from audit_log
+      where secret_ref = ${ref}
+        and event = 'created'
+        and account_id = ${accountId}::uuid
+    ), taken as (
+      delete from secret
+      where ref in (select secret_ref from owned)
+        and expires_at > now()
+      returning id, ref, passphrase_hash is not null as had_passphrase, kind, size_bucket_bytes
+    ), chunks as (
+      delete from secret_chunk c
+      using taken
+      where c.secret_id = taken.id
+    ), logged as (
+      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, account_id, details)
+      select 'deleted', ref, ${by.client_ip}, ${by.client_ip_hash}, ${by.user_agent}, ${by.request_id}, ${accountId}::uuid,
+        jsonb_build_object('passphrase', had_passphrase, 'by_owner', true) || ${fileDetails(sql)}
+      from taken
+    )
+    select ref from taken`
+  return row !== undefined
+}
+
 export interface WaitingSecret {
   kind: 'text' | 'file'
   reveal_requires_passphrase: boolean

@@ -132,7 +132,33 @@ export const en = {
 
   'error.insecure': 'This page must be opened over HTTPS: browsers allow encryption only on secure pages. Change http:// to https:// in the address.',
   'error.network': 'The server could not be reached. Check your connection and try again.',
-  'error.server': 'Something went wrong on the server ({code}). Try again in a moment.'
+  'error.server': 'Something went wrong on the server ({code}). Try again in a moment.',
+  'account.title': 'My secrets',
+  'account.signedInAs': 'Signed in as {email}',
+  'account.signIn': 'Sign in',
+  'account.signOut': 'Sign out',
+  'account.signInToCreate': 'This server lets only its users create secrets: sign in first.',
+  'account.lead': 'The secrets and files you created here, and what became of them. Their contents and links are not kept.',
+  'account.signedOut': 'You are not signed in.',
+  'account.empty': 'Nothing yet.',
+  'account.created': 'Created',
+  'account.expires': 'Expires',
+  'account.kind.text': 'Text',
+  'account.kind.file': 'File',
+  'account.status.waiting': 'Not read yet',
+  'account.status.revealed': 'Read {time}',
+  'account.status.deleted': 'Deleted {time}',
+  'account.status.expired': 'Expired {time}',
+  'account.delete': 'Delete',
+  'account.tokens': 'API tokens',
+  'account.tokens.lead': 'For scripts and the command-line client (BURNLINK_TOKEN). A token is shown once, when it is created.',
+  'account.tokens.name': 'Name',
+  'account.tokens.create': 'Create token',
+  'account.tokens.new': 'Your new token (copy it now: it is not shown again):',
+  'account.tokens.lastUsed': 'last used {time}',
+  'account.tokens.never': 'never used',
+  'account.tokens.revoked': 'revoked {time}',
+  'account.tokens.revoke': 'Revoke'
 } as const
 
 export type MessageKey = keyof typeof en
