@@ -1,0 +1,68 @@
+// A creator's own page through the API: only the owner sees and deletes a secret by its ref, and
+// signed-in users manage their own tokens; a session's state-changing requests need its CSRF token.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { openSession } from '../functions/_lib/accounts/sessions.ts'
+import type { App } from '../functions/_lib/platform/http-function.ts'
+import { startTestApp } from './helper.ts'
+
+async function signedIn (app: App, email: string): Promise<{ cookie: string, csrf: string }> {
+  const [account] = await app.sql<Array<{ id: string }>>`
+    insert into account (issuer, subject, email) values ('https://idp.test', ${email}, ${email}) returning id::text`
+  if (account === undefined) throw new Error('no account')
+  const session = await openSession(app.sql, account.id, 600)
+  return { cookie: `burnlink_session=${session.id}`, csrf: session.csrfToken }
+}
+
+const as = (who: { cookie: string, csrf: string }) => ({ cookie: who.cookie, 'x-csrf-token': who.csrf })
+
+test('only its creator sees a secret in their history and deletes it by ref, without its key', async (t) => {
+  const { app } = await startTestApp(t, { env: { CREATORS: 'signed-in', PUBLIC_URL: 'http://burnlink.test' } })
+  const alice = await signedIn(app, 'alice@example.com')
+  const bob = await signedIn(app, 'bob@example.com')
+  const created = await app.inject({ method: 'POST', url: '/secret', headers: as(alice), payload: { secret: 'alice only' } })
+  assert.equal(created.statusCode, 201, created.body)
+
+  const mine = (await app.inject({ method: 'GET', url: '/account/secrets', headers: as(alice) })).json<{ secrets: Array<{ ref: string, status: string }> }>().secrets
+  assert.equal(mine.length, 1)
+  assert.equal(mine[0]?.status, 'waiting')
+  const ref = mine[0]?.ref ?? ''
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/account/secrets', headers: as(bob) })).json(), { secrets: [] })
+  assert.equal((await app.inject({ method: 'GET', url: '/account/secrets' })).statusCode, 401)
+
+  assert.equal((await app.inject({ method: 'DELETE', url: `/account/secrets/${ref}`, headers: as(bob) })).statusCode, 404, 'not bob\'s to delete')
+  assert.equal((await app.inject({ method: 'DELETE', url: `/account/secrets/${ref}`, headers: { cookie: alice.cookie } })).statusCode, 403, 'no CSRF token, no delete')
+  assert.equal((await app.inject({ method: 'DELETE', url: `/account/secrets/${ref}`, headers: as(alice) })).statusCode, 204)
+  assert.equal((await app.sql`select from secret`).length, 0)
+  const after = (await app.inject({ method: 'GET', url: '/account/secrets', headers: as(alice) })).json<{ secrets: Array<{ status: string }> }>().secrets
+  assert.equal(after[0]?.status, 'deleted')
+  assert.equal((await app.inject({ method: 'DELETE', url: `/account/secrets/${ref}`, headers: as(alice) })).statusCode, 404, 'gone is gone')
+})
+
+test('a signed-in user creates an API token shown once, creates with it, and revoking it refuses it at once', async (t) => {
+  const { app } = await startTestApp(t, { env: { CREATORS: 'signed-in', PUBLIC_URL: 'http://burnlink.test' } })
+  const alice = await signedIn(app, 'alice@example.com')
+  const res = await app.inject({ method: 'POST', url: '/account/tokens', headers: as(alice), payload: { name: 'laptop' } })
+  assert.equal(res.statusCode, 201, res.body)
+  const { token } = res.json<{ token: string }>()
+  const made = await app.inject({ method: 'POST', url: '/secret', headers: { authorization: `Bearer ${token}` }, payload: { secret: 'by token' } })
+  assert.equal(made.statusCode, 201)
+  const history = (await app.inject({ method: 'GET', url: '/account/secrets', headers: as(alice) })).json<{ secrets: unknown[] }>().secrets
+  assert.equal(history.length, 1, 'a create with a user\'s token is in that user\'s history')
+  const listed = (await app.inject({ method: 'GET', url: '/account/tokens', headers: as(alice) })).json<{ tokens: Array<{ name: string, last_used_at: string | null }> }>().tokens
+  assert.equal(listed[0]?.name, 'laptop')
+  assert.notEqual(listed[0]?.last_used_at, null)
+  assert.ok(!JSON.stringify(listed).includes(token), 'the list never shows the token again')
+  assert.equal((await app.inject({ method: 'POST', url: '/account/tokens', headers: { authorization: `Bearer ${token}` }, payload: { name: 'minted' } })).statusCode, 401, 'a token cannot mint tokens')
+  assert.equal((await app.inject({ method: 'DELETE', url: '/account/tokens/laptop', headers: as(alice) })).statusCode, 204)
+  assert.equal((await app.inject({ method: 'POST', url: '/secret', headers: { authorization: `Bearer ${token}` }, payload: { secret: 'x' } })).statusCode, 401)
+})
+
+test('AUDIT_ACCOUNT_EMAIL=true writes the creator\'s email beside the account id', async (t) => {
+  const { app } = await startTestApp(t, { env: { AUDIT_ACCOUNT_EMAIL: 'true', PUBLIC_URL: 'http://burnlink.test' } })
+  const alice = await signedIn(app, 'alice@example.com')
+  await app.inject({ method: 'POST', url: '/secret', headers: as(alice), payload: { secret: 'x' } })
+  const [row] = await app.sql<Array<{ account_id: string | null, email: string | null }>>`select account_id::text, details->>'account_email' as email from audit_log`
+  assert.notEqual(row?.account_id, null)
+  assert.equal(row?.email, 'alice@example.com')
+})
