@@ -270,7 +270,7 @@ test('the OpenAPI document describes POST /file and GET /file/{secret_key}, thei
   const { app } = await startTestApp(t)
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
   const create = doc.paths['/file'].post
-  assert.deepEqual(Object.keys(create.responses).sort(), ['201', '400', '408', '411', '413', '415', '429', '503'])
+  assert.deepEqual(Object.keys(create.responses).sort(), ['201', '400', '401', '403', '408', '411', '413', '415', '429', '503'])
   assert.ok(create.requestBody.content['application/octet-stream'] !== undefined)
   assert.deepEqual(create.parameters.map((p: { name: string }) => p.name).sort(), ['notify_url', 'reveal_requires_passphrase', 'ttl_seconds', 'x-passphrase'])
   assert.match(create.description, /FILE_MAX_BYTES/)

@@ -62,7 +62,7 @@ test('every page and asset carries the strict Content-Security-Policy and the no
 
 test('the built pages hold no inline script, inline style or reference to another host', { skip: NOT_BUILT }, () => {
   const pages = readdirSync(WEB_DIST).filter((name) => name.endsWith('.html'))
-  assert.deepEqual(pages.sort(), ['create.en.html', 'create.ru.html', 'receipt.en.html', 'receipt.ru.html', 'request.en.html', 'request.ru.html', 'reveal.en.html', 'reveal.ru.html'])
+  assert.deepEqual(pages.sort(), ['account.en.html', 'account.ru.html', 'create.en.html', 'create.ru.html', 'receipt.en.html', 'receipt.ru.html', 'request.en.html', 'request.ru.html', 'reveal.en.html', 'reveal.ru.html'])
   for (const name of pages) {
     const html = readFileSync(join(WEB_DIST, name), 'utf8')
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)]
