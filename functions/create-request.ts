@@ -1,6 +1,7 @@
 // POST /request — asks for a secret: a request key for the holder, an inbox key for the requester.
 import { Type, type Static } from '@sinclair/typebox'
 import { seal } from './_lib/secrets/crypto.ts'
+import { CREATE_SECURITY, creatorAudit, creatorGuard } from './_lib/accounts/creator.ts'
 import type { HttpFunction } from './_lib/platform/http-function.ts'
 import { resolveTtl } from './_lib/secrets/lifetime.ts'
 import { perMinute } from './_lib/platform/rate-limit.ts'
@@ -39,12 +40,16 @@ const createRequest: HttpFunction = {
         summary: 'Ask someone for a secret',
         description: 'Creates a request and returns two keys. The web app and the CLI put the requester\'s public key in the request link\'s fragment and the private key in the inbox link\'s: the holder encrypts the answer to the public key, and the server never sees either key.',
         body: CreateRequestBody,
-        response: { 201: CreateRequestReply, ...commonErrors(400, 415, 429, 503) }
+        response: { 201: CreateRequestReply, ...commonErrors(400, 401, 403, 415, 429, 503) },
+        security: CREATE_SECURITY
       },
+      // Creating a request is a create (CREATORS=signed-in); answering one never is: its link is the capability.
+      preHandler: creatorGuard(config.accounts),
       async handler (request, reply) {
         const body: Static<typeof CreateRequestBody> = request.body
         if (body.note !== undefined) requireWellFormed('note', body.note)
         const ttl = resolveTtl(config.secret, body.ttl_seconds)
+        const creator = creatorAudit(request.creator, config.accounts)
         const requestToken = newToken()
         const inbox = newToken()
         const answer = answerToken(inbox)
@@ -58,6 +63,8 @@ const createRequest: HttpFunction = {
           answerKey: seal(answer.bytes.toString('base64url'), requestToken, keys),
           ttlSeconds: ttl,
           by: who(request),
+          accountId: creator.accountId,
+          details: creator.details,
           notify: subscription.target
         })
         reply.code(201)

@@ -66,3 +66,24 @@ test('AUDIT_ACCOUNT_EMAIL=true writes the creator\'s email beside the account id
   assert.notEqual(row?.account_id, null)
   assert.equal(row?.email, 'alice@example.com')
 })
+
+test('with CREATORS=signed-in creating a request needs an account and its audit row names it; answering one never does', async (t) => {
+  const { app } = await startTestApp(t, { env: { CREATORS: 'signed-in', PUBLIC_URL: 'http://burnlink.test', AUDIT_ACCOUNT_EMAIL: 'false' } })
+  const anonymous = await app.inject({ method: 'POST', url: '/request', payload: { note: 'the vpn password' } })
+  assert.equal(anonymous.statusCode, 401)
+  assert.equal(anonymous.json<{ code: string }>().code, 'AUTH_REQUIRED')
+  const alice = await signedIn(app, 'alice@example.com')
+  assert.equal((await app.inject({ method: 'POST', url: '/request', headers: { cookie: alice.cookie }, payload: {} })).statusCode, 403, 'no CSRF token, no request')
+
+  const created = await app.inject({ method: 'POST', url: '/request', headers: as(alice), payload: { note: 'the vpn password' } })
+  assert.equal(created.statusCode, 201, created.body)
+  const { request_key: requestKey } = created.json<{ request_key: string }>()
+  const [row] = await app.sql<Array<{ account_id: string, email: string, details: Record<string, unknown> }>>`
+    select l.account_id::text, a.email, l.details from audit_log l join account a on a.id = l.account_id where l.event = 'request_created'`
+  assert.equal(row?.email, 'alice@example.com', 'the audit row names the account')
+  assert.equal(row?.details.account_email, undefined, 'by its id only, unless the operator asks for the email')
+
+  // Whoever holds the request link answers without any account: the link is the capability.
+  const answered = await app.inject({ method: 'POST', url: `/request/${requestKey}/answer`, payload: { secret: 'hunter2' } })
+  assert.equal(answered.statusCode, 201, answered.body)
+})

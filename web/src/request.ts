@@ -1,6 +1,6 @@
 // The request pages: /ask makes a request (the key pair is made here), /ask/:key answers it once,
 // /inbox/:key shows whether it was answered and reveals the answer once, after a deliberate click.
-import { ApiError, NETWORK_ERROR, request, type WebConfig } from './api.ts'
+import { ApiError, loadMe, NETWORK_ERROR, request, type WebConfig } from './api.ts'
 import { byId, showError, showView, wireCopyButtons } from './dom.ts'
 import { formatDuration, formatNumber, formatTime, initLocale, show, t } from './i18n.ts'
 import type { MessageKey } from './locales/index.ts'
@@ -26,6 +26,9 @@ async function ask (): Promise<void> {
   const error = byId('ask-error', HTMLParagraphElement)
   const submit = byId('ask-submit', HTMLButtonElement)
   showView(byId('ask-view', HTMLElement))
+  // Making a request is a create: signed in, it goes with the session and its CSRF token. Answering
+  // and the inbox never load the session (their links are the capability).
+  await loadMe()
   const config = await request<WebConfig>('GET', '/config.json').catch(() => undefined)
   if (config !== undefined) {
     const choices = new Set([config.minTtlSeconds, config.defaultTtlSeconds, config.maxTtlSeconds, ...TTL_PRESETS.filter((s) => s > config.minTtlSeconds && s < config.maxTtlSeconds)])

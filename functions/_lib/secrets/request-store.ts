@@ -29,6 +29,10 @@ export interface NewRequest {
   readonly answerKey: Buffer
   readonly ttlSeconds: number
   readonly by: AuditedBy
+  /** account.id of a signed-in creator, null for an anonymous create or an operator's token. */
+  readonly accountId: string | null
+  /** The creator's part of the audit details (creator.ts: api_token_id, account_email). */
+  readonly details: Readonly<Record<string, string>>
   readonly notify: NewNotifyTarget | null
 }
 
@@ -41,9 +45,9 @@ export async function insertRequest (sql: Sql, r: NewRequest): Promise<Date> {
       returning ref, expires_at
     ${notifyTarget(sql, r.notify ?? null)}
     ), logged as (
-      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, details)
-      select 'request_created', ref, ${r.by.client_ip}, ${r.by.client_ip_hash}, ${r.by.user_agent}, ${r.by.request_id},
-        jsonb_build_object('ttl_seconds', ${r.ttlSeconds}::int, 'note', ${r.note !== null}::boolean)
+      insert into audit_log (event, secret_ref, client_ip, client_ip_hash, user_agent, request_id, account_id, details)
+      select 'request_created', ref, ${r.by.client_ip}, ${r.by.client_ip_hash}, ${r.by.user_agent}, ${r.by.request_id}, ${r.accountId}::uuid,
+        jsonb_build_object('ttl_seconds', ${r.ttlSeconds}::int, 'note', ${r.note !== null}::boolean) || ${sql.json(r.details)}::jsonb
       from stored
     )
     select expires_at from stored`
