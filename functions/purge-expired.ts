@@ -1,7 +1,8 @@
 // The scheduled job: deletes expired secrets in bounded batches, one 'expired' audit row each,
 // the throttle counters of secrets that no longer exist, storage-quota counts of past windows,
-// the chunks of files that no longer exist, and lapsed requests.
+// the chunks of files that no longer exist, lapsed requests and expired sign-in sessions.
 import { setTimeout as sleep } from 'node:timers/promises'
+import { purgeSessions } from './_lib/accounts/sessions.ts'
 import type { Sql } from './_lib/platform/database.ts'
 import { purgeRequests } from './_lib/secrets/request-store.ts'
 import { fileDetails } from './_lib/secrets/store.ts'
@@ -75,6 +76,7 @@ export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 10
     where window_end <= now()`
   await purgeChunks(sql)
   await purgeRequests(sql)
+  await purgeSessions(sql)
   return { purged, batches }
 }
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { openSession } from '../functions/_lib/accounts/sessions.ts'
+import { purgeExpired } from '../functions/purge-expired.ts'
 import type { App } from '../functions/_lib/platform/http-function.ts'
 import { startTestApp } from './helper.ts'
 
@@ -86,4 +87,15 @@ test('with CREATORS=signed-in creating a request needs an account and its audit 
   // Whoever holds the request link answers without any account: the link is the capability.
   const answered = await app.inject({ method: 'POST', url: `/request/${requestKey}/answer`, payload: { secret: 'hunter2' } })
   assert.equal(answered.statusCode, 201, answered.body)
+})
+
+test('the purge job deletes expired sessions and keeps live ones', async (t) => {
+  const { app } = await startTestApp(t, { env: { PUBLIC_URL: 'http://burnlink.test' } })
+  const alice = await signedIn(app, 'alice@example.com')
+  await signedIn(app, 'bob@example.com')
+  await app.sql`update account_session set expires_at = now() - interval '1 second' where account_id = (select id from account where email = 'bob@example.com')`
+  await purgeExpired(app.sql, 100)
+  const left = await app.sql<Array<{ email: string }>>`select a.email from account_session s join account a on a.id = s.account_id`
+  assert.deepEqual(left.map((row) => row.email), ['alice@example.com'])
+  assert.equal((await app.inject({ method: 'GET', url: '/account/me', headers: { cookie: alice.cookie } })).json<{ signed_in: boolean }>().signed_in, true)
 })

@@ -52,6 +52,13 @@ export async function closeSession (sql: Sql, id: string): Promise<void> {
     where id_hash = ${hashSessionId(id)}`
 }
 
+/** Deletes sessions past their expiry (the purge job): findSession ignores them, nothing else would remove them. */
+export async function purgeSessions (sql: Sql): Promise<void> {
+  await sql`
+    delete from account_session
+    where expires_at <= now()`
+}
+
 /** The value of one cookie in a Cookie header. */
 export function readCookie (header: string | undefined, name: string): string | undefined {
   if (header === undefined) return undefined
