@@ -108,6 +108,7 @@ test('a user signs in through the OpenID provider, creates, sees it in their his
   const stranger = await browser.newPage()
   await stranger.goto(link)
   await stranger.getByRole('button', { name: 'Reveal the secret' }).click()
+  await stranger.locator('#secret-view').waitFor()
   assert.equal(await stranger.locator('#secret-text').inputValue(), 'made while signed in')
   await page.reload()
   await page.locator('#account-secrets li[data-status="revealed"]').getByText(/^Read /).waitFor()
