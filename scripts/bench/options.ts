@@ -1,6 +1,6 @@
 // Command-line options of `npm run bench`: which phases run and for how long.
 
-export const PHASES = ['bare', 'ceiling', 'create', 'reveal', 'mixed', 'passphrase', 'fixed-rate', 'scale', 'purge', 'embedded'] as const
+export const PHASES = ['bare', 'ceiling', 'create', 'reveal', 'mixed', 'passphrase', 'fixed-rate', 'scale', 'purge', 'files', 'embedded'] as const
 export type PhaseName = typeof PHASES[number]
 
 export interface Timing { rounds: number, warmupSeconds: number, measureSeconds: number, connections: number }
@@ -13,6 +13,8 @@ export interface BenchOptions extends Timing {
   /** Stored secrets at which reveals are measured (the first is the reference). */
   scaleLevels: number[]
   purgeRows: number
+  /** The files phase: how many files are uploaded (and downloaded) at once, and their size. */
+  files: { count: number, bytes: number }
   /** Copy the run into docs/benchmarks/ and docs/benchmarks.md's generated section. */
   publish: boolean
   outDir: string
@@ -57,6 +59,7 @@ export function parseOptions (argv: readonly string[], now = new Date()): BenchO
     rates: quick ? [1000] : [200, 1000],
     scaleLevels: quick ? [10_000, 100_000] : [10_000, 1_000_000],
     purgeRows: quick ? 50_000 : 1_000_000,
+    files: quick ? { count: 2, bytes: 4 * 1024 * 1024 } : { count: 5, bytes: 20 * 1024 * 1024 },
     publish: flags.get('publish') === 'true',
     outDir: flags.get('out') ?? `bench-results/${now.toISOString().replace(/[:.]/g, '-')}`,
     ...(reportOnly === undefined ? {} : { reportOnly })

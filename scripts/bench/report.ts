@@ -50,6 +50,10 @@ export function renderMarkdown (r: BenchResults, chart = 'chart.svg'): string {
   if (p !== undefined) {
     lines.push(`Purge under reads: ${fmt(p.rows)} expired secrets purged in ${fmt(p.seconds)} s (${fmt(p.rows / p.seconds)} rows/s; PURGE_ROWS_PER_SECOND=${fmt(p.paceRowsPerSecond)}, batches of ${fmt(p.batchSize)}) while reveals ran at ${fmt(p.rate)}/s: their p50 ${ms(p.before.p50Ms)} → ${ms(p.during.p50Ms)} ms and p99 ${ms(p.before.p99Ms)} → ${ms(p.during.p99Ms)} ms, before → during; ${p.before.failures + p.during.failures} errors.`, '')
   }
+  const f = r.files
+  if (f !== undefined) {
+    lines.push(`Files: ${f.files} opaque files of ${fmt(f.bytesPerFile / 1024 / 1024)} MiB uploaded (\`POST /file\`) all at once at ${fmt(f.uploadMBps)} MB/s, then each downloaded once, all at once, at ${fmt(f.downloadMBps)} MB/s; the server's peak RSS over both ${fmt(f.peakRssMiB)} MiB; ${f.errors} errors.`, '')
+  }
   const e = r.embedded
   if (e !== undefined) {
     lines.push('The embedded default (`npm start` with no POSTGRES_HOST, an empty DATA_DIR; PSS of npm, the server and every PostgreSQL process):', '')

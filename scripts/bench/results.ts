@@ -1,6 +1,7 @@
 // The shape of results.json: every figure the report and the chart are made from.
 import type { PostgresSettings } from './database.ts'
 import type { EmbeddedResult } from './embedded.ts'
+import type { FilesResult } from './files.ts'
 import type { FixedRateResult } from './fixed-rate.ts'
 import type { WorkloadSummary } from './load.ts'
 import type { Timing } from './options.ts'
@@ -31,6 +32,8 @@ export interface BenchResults {
   fixedRateBare?: FixedRateResult[]
   scale?: ScaleLevel[]
   purge?: PurgeResult
+  /** Large files uploaded in parallel, then downloaded, with the server's peak RSS over both. */
+  files?: FilesResult
   embedded?: EmbeddedResult
   durationSeconds?: number
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { measureBare, measureDatabaseCeiling } from './ceilings.ts'
 import { connect, createThrowawayDatabase, postgresSettings, SHARED_POSTGRES } from './database.ts'
 import { measureEmbedded } from './embedded.ts'
+import { measureFiles } from './files.ts'
 import { measureRates, rateTarget } from './fixed-rate.ts'
 import { parseOptions, type BenchOptions } from './options.ts'
 import { describeMachine, tryRun } from './proc.ts'
@@ -116,6 +117,11 @@ async function main (o: BenchOptions): Promise<void> {
         save()
       }
     })
+  }
+  if (on('files')) {
+    log(`files: ${o.files.count} × ${o.files.bytes / 1024 / 1024} MiB uploaded at once, then each downloaded once`)
+    await withSubject({}, async (subject) => { r.files = await measureFiles(subject, o.files.count, o.files.bytes, log) })
+    save()
   }
   if (on('embedded')) {
     log('the embedded default: npm start with no POSTGRES_HOST on an empty DATA_DIR')
