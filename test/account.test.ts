@@ -89,6 +89,34 @@ test('with CREATORS=signed-in creating a request needs an account and its audit 
   assert.equal(answered.statusCode, 201, answered.body)
 })
 
+test('a signed-in user\'s requests are in their history as kind request, open then answered, and not deletable there; nobody else\'s are', async (t) => {
+  const { app } = await startTestApp(t, { env: { CREATORS: 'signed-in', PUBLIC_URL: 'http://burnlink.test' } })
+  const alice = await signedIn(app, 'alice@example.com')
+  const bob = await signedIn(app, 'bob@example.com')
+  const created = await app.inject({ method: 'POST', url: '/request', headers: as(alice), payload: { note: 'the vpn password' } })
+  assert.equal(created.statusCode, 201, created.body)
+  assert.equal((await app.inject({ method: 'POST', url: '/request', headers: as(bob), payload: {} })).statusCode, 201)
+  type Mine = Array<{ ref: string, kind: string, status: string, answered_at: string | null }>
+  const history = async (who: { cookie: string, csrf: string }): Promise<Mine> =>
+    (await app.inject({ method: 'GET', url: '/account/secrets', headers: as(who) })).json<{ secrets: Mine }>().secrets
+
+  const mine = await history(alice)
+  assert.equal(mine.length, 1, 'only alice\'s request, not bob\'s')
+  assert.equal(mine[0]?.kind, 'request')
+  assert.equal(mine[0]?.status, 'open')
+  assert.equal(mine[0]?.answered_at, null)
+  const [own] = await app.sql<Array<{ ref: string }>>`select secret_ref as ref from audit_log where event = 'request_created' and account_id = (select id from account where email = 'alice@example.com')`
+  assert.equal(mine[0]?.ref, own?.ref)
+
+  const { request_key: requestKey } = created.json<{ request_key: string }>()
+  assert.equal((await app.inject({ method: 'POST', url: `/request/${requestKey}/answer`, payload: { secret: 'hunter2' } })).statusCode, 201)
+  const after = await history(alice)
+  assert.equal(after[0]?.status, 'answered')
+  assert.notEqual(after[0]?.answered_at, null)
+  assert.equal((await app.inject({ method: 'DELETE', url: `/account/secrets/${after[0]?.ref ?? ''}`, headers: as(alice) })).statusCode, 404, 'a request is not deleted from the history')
+  assert.equal((await history(bob)).filter((s) => s.ref === own?.ref).length, 0)
+})
+
 test('the purge job deletes expired sessions and keeps live ones', async (t) => {
   const { app } = await startTestApp(t, { env: { PUBLIC_URL: 'http://burnlink.test' } })
   const alice = await signedIn(app, 'alice@example.com')

@@ -1,11 +1,20 @@
-// The account page: who is signed in, the secrets they created (and deleting an unread one), and
+// The account page: who is signed in, the secrets, files and requests they created (and deleting
+// an unread secret or file; a request is not deleted here, it lapses on its own), and
 // their API tokens. Everything comes from the server's JSON; the page holds no secret.
 import { ApiError, loadMe, request } from './api.ts'
 import { byId, showError } from './dom.ts'
 import { formatTime, initLocale, show, t } from './i18n.ts'
 import type { MessageKey } from './locales/en.ts'
 
-interface Mine { ref: string, kind: 'text' | 'file', created_at: string, expires_at: string, status: 'waiting' | 'revealed' | 'deleted' | 'expired', ended_at: string | null }
+interface Mine {
+  ref: string
+  kind: 'text' | 'file' | 'request'
+  created_at: string
+  expires_at: string
+  status: 'waiting' | 'open' | 'answered' | 'revealed' | 'deleted' | 'expired'
+  ended_at: string | null
+  answered_at: string | null
+}
 interface Token { name: string, created_at: string, last_used_at: string | null, revoked_at: string | null }
 
 const errorLine = byId('account-error', HTMLParagraphElement)
@@ -68,9 +77,11 @@ async function loadSecrets (): Promise<void> {
     const li = item([
       () => t(`account.kind.${s.kind}`),
       () => `${t('account.created')} ${formatTime(s.created_at)}`,
-      () => s.status === 'waiting'
-        ? `${t('account.status.waiting')} · ${t('account.expires')} ${formatTime(s.expires_at)}`
-        : t(`account.status.${s.status}`, { time: formatTime(s.ended_at ?? s.expires_at) })
+      () => s.status === 'waiting' || s.status === 'open'
+        ? `${t(`account.status.${s.status}`)} · ${t('account.expires')} ${formatTime(s.expires_at)}`
+        : s.status === 'answered'
+          ? `${t('account.status.answered', { time: formatTime(s.answered_at ?? s.created_at) })} · ${t('account.expires')} ${formatTime(s.expires_at)}`
+          : t(`account.status.${s.status}`, { time: formatTime(s.ended_at ?? s.expires_at) })
     ], s.status === 'waiting' ? { label: 'account.delete', run: async () => { await request('DELETE', `/account/secrets/${s.ref}`); await loadSecrets() } } : undefined)
     li.dataset.status = s.status
     return li
