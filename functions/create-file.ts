@@ -13,7 +13,7 @@ import { hashPassphrase } from './_lib/secrets/passphrase.ts'
 import { perMinute } from './_lib/platform/rate-limit.ts'
 import { requestPassphrase } from './_lib/secrets/request-passphrase.ts'
 import { commonErrors } from './_lib/platform/schemas.ts'
-import { endTransfer, publishFile, startUpload } from './_lib/secrets/store.ts'
+import { endTransfer, publishFile, startUpload } from './_lib/secrets/file-statements.ts'
 import { newToken } from './_lib/secrets/token.ts'
 import { NOTIFY_URL_DESCRIPTION, notifySecret, subscribe } from './_lib/webhooks/subscribe.ts'
 

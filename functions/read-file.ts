@@ -7,7 +7,7 @@ import { guardPassphrase } from './_lib/secrets/passphrase-guard.ts'
 import { perMinute } from './_lib/platform/rate-limit.ts'
 import { requestPassphrase } from './_lib/secrets/request-passphrase.ts'
 import { commonErrors, SecretKeyParams } from './_lib/platform/schemas.ts'
-import { endTransfer, takeFile } from './_lib/secrets/store.ts'
+import { endTransfer, takeFile } from './_lib/secrets/file-statements.ts'
 import { parseToken } from './_lib/secrets/token.ts'
 
 const route = { method: 'GET', url: '/file/:secret_key' } as const

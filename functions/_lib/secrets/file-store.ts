@@ -4,7 +4,7 @@ import { Readable } from 'node:stream'
 import type { Sql } from '../platform/database.ts'
 import { FileIncomplete, FileTransferTimeout } from '../platform/errors.ts'
 import { CHUNK_OVERHEAD_BYTES, chunkMasterKeyId, DecryptionError, fileKey, openChunk, sealChunk, type FileKey, type Keyring } from './crypto.ts'
-import { endTransfer, insertChunk, takeChunk, TRANSFER_SECONDS } from './store.ts'
+import { endTransfer, insertChunk, takeChunk, TRANSFER_SECONDS } from './file-statements.ts'
 import type { Token } from './token.ts'
 
 /**
