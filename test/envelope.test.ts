@@ -1,8 +1,9 @@
-// The file envelope zkf1 (web/src/zkfile.ts), shared by the web app and the CLI, under Node's WebCrypto.
+// The file envelopes, shared by the web app and the CLI, under Node's WebCrypto: zkf1 (web/src/zkfile.ts) and a request's file answer (web/src/zkrequest.ts).
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { CHUNK_BYTES, EnvelopeError, openFile, sealedFileLength, sealFile, type FileInfo } from '../web/src/zkfile.ts'
+import { newRequestKeys, openFileWith, sealedAnswerFileLength, sealFileTo } from '../web/src/zkrequest.ts'
 
 const INFO: FileInfo = { name: 'отчёт 2026 <final>.pdf', type: 'application/pdf' }
 const TAG = 16
@@ -129,4 +130,52 @@ test('the envelope is standard AES-256-GCM with counter nonces, so any WebCrypto
   assert.deepEqual(JSON.parse(Buffer.from(header).toString('utf8')), { name: 'a.txt', type: 'text/plain', size: content.length, chunk: CHUNK_BYTES })
   const chunk = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: iv(1), additionalData: Buffer.from('zkf1 last chunk') }, cryptoKey, envelope.subarray(8 + headerLength))
   assert.ok(Buffer.from(chunk).equals(content))
+})
+
+// A request's file answer (web/src/zkrequest.ts): zkf1 under a key derived from ECDH with the
+// requester's public key, behind "zkr1" and the holder's one-off public key.
+async function sealAnswer (publicKey: string, content: Uint8Array, info: FileInfo = INFO): Promise<{ envelope: Buffer, length: number }> {
+  const sealed = await sealFileTo(publicKey, info, { size: content.length, read: async (start, end) => content.subarray(start, end) })
+  const parts: Uint8Array[] = []
+  for await (const part of sealed.parts) parts.push(part)
+  return { envelope: Buffer.concat(parts), length: sealed.length }
+}
+
+async function openAnswer (privateKey: string, bytes: Uint8Array): Promise<{ meta: FileInfo & { size: number }, content: Buffer }> {
+  const opened = await openFileWith(privateKey, stream(bytes))
+  const chunks: Uint8Array[] = []
+  for await (const chunk of opened.chunks) chunks.push(chunk)
+  return { meta: opened.meta, content: Buffer.concat(chunks) }
+}
+
+test('a file answer opens with the inbox link\'s private key only, and holds nothing in the clear', async () => {
+  const keys = await newRequestKeys()
+  const content = randomBytes(2 * CHUNK_BYTES + 99)
+  const info = { ...INFO, text: 'as you asked' }
+  const sealed = await sealAnswer(keys.publicKey, content, info)
+  assert.equal(sealed.envelope.length, sealed.length)
+  assert.equal(sealed.length, sealedAnswerFileLength(info, content.length))
+  assert.deepEqual(sealed.envelope.subarray(0, 4), Buffer.from('zkr1'))
+  for (const clear of ['отчёт', 'application/pdf', 'as you asked']) assert.ok(!sealed.envelope.includes(clear), clear)
+  const opened = await openAnswer(keys.privateKey, sealed.envelope)
+  assert.deepEqual(opened.meta, { ...info, size: content.length })
+  assert.ok(opened.content.equals(content))
+
+  // Another requester's key, a zkf1 file without the prefix, a swapped holder key, a cut stream: refused.
+  const other = await newRequestKeys()
+  await assert.rejects(openAnswer(other.privateKey, sealed.envelope), EnvelopeError)
+  await assert.rejects(openAnswer(keys.privateKey, (await seal(content)).envelope), EnvelopeError)
+  const swapped = Buffer.from(sealed.envelope)
+  Buffer.from(other.publicKey, 'base64url').copy(swapped, 4)
+  await assert.rejects(openAnswer(keys.privateKey, swapped), EnvelopeError)
+  await assert.rejects(openAnswer(keys.privateKey, sealed.envelope.subarray(0, sealed.envelope.length - 1)), EnvelopeError)
+})
+
+test('every file answer gets a key of its own: the same file twice gives different envelopes', async () => {
+  const keys = await newRequestKeys()
+  const content = Buffer.from('same content')
+  const a = await sealAnswer(keys.publicKey, content)
+  const b = await sealAnswer(keys.publicKey, content)
+  assert.ok(!a.envelope.subarray(4, 69).equals(b.envelope.subarray(4, 69)), 'one-off holder keys')
+  assert.ok(!a.envelope.subarray(69).equals(b.envelope.subarray(69)))
 })

@@ -3,7 +3,8 @@
 //
 //   "zkf1" | header length (u32, big-endian) | sealed header | sealed chunk 0 | … | sealed chunk n-1
 //
-// One random AES-256-GCM key per file (the link's #fragment). Nonces are a counter: 0 seals the
+// One AES-256-GCM key per file: random, in the link's #fragment; or, for a request's file answer,
+// derived for that answer alone (zkrequest.ts). Nonces are a counter: 0 seals the
 // header (JSON, padded with spaces so the name's length shows only coarsely), i + 1 seals chunk i.
 // Each chunk's additional data says whether it is the last, and the header gives the size and the
 // chunk length, so a reader detects a reordered, dropped, truncated or extended stream.
@@ -21,7 +22,7 @@ const HEADER_AD = new TextEncoder().encode('zkf1 header')
 const CHUNK_AD = [new TextEncoder().encode('zkf1 chunk'), new TextEncoder().encode('zkf1 last chunk')] as const
 
 // Spelled this way so that the module type-checks under both the DOM's and Node's WebCrypto types.
-type Key = Awaited<ReturnType<typeof crypto.subtle.importKey>>
+export type Key = Awaited<ReturnType<typeof crypto.subtle.importKey>>
 
 /** What the header holds besides the chunking: all of it is encrypted. */
 export interface FileInfo {
@@ -73,6 +74,14 @@ export function sealedFileLength (info: FileInfo, size: number): number {
 export async function sealFile (info: FileInfo, source: FileSource): Promise<SealedFile> {
   const rawKey = crypto.getRandomValues(new Uint8Array(32))
   const key = await crypto.subtle.importKey('raw', rawKey, 'AES-GCM', false, ['encrypt'])
+  return { key: toBase64Url(rawKey), ...await sealFileUnder(key, info, source) }
+}
+
+/**
+ * The envelope under a key the caller made: it must be used for this one file only (the nonces are
+ * a counter). A request's file answer uses a key derived for it alone (zkrequest.ts).
+ */
+export async function sealFileUnder (key: Key, info: FileInfo, source: FileSource): Promise<Omit<SealedFile, 'key'>> {
   const size = source.size
   const header = encodeHeader({ ...info, size })
   const sealedHeader = await encrypt(key, 0, HEADER_AD, header)
@@ -91,14 +100,18 @@ export async function sealFile (info: FileInfo, source: FileSource): Promise<Sea
       yield await encrypt(key, i + 1, CHUNK_AD[i === count - 1 ? 1 : 0], plain)
     }
   }
-  return { key: toBase64Url(rawKey), length: PREFIX_BYTES + sealedHeader.length + size + count * TAG_BYTES, parts: parts() }
+  return { length: PREFIX_BYTES + sealedHeader.length + size + count * TAG_BYTES, parts: parts() }
 }
 
 /** Reads the header now (the name and size), the chunks as the caller iterates. */
 export async function openFile (body: ReadableStream<Uint8Array>, fragmentKey: string): Promise<OpenedFile> {
   if (!isKey(fragmentKey)) throw new EnvelopeError('not a Burnlink key')
   const key = await crypto.subtle.importKey('raw', fromBase64Url(fragmentKey), 'AES-GCM', false, ['decrypt'])
-  const input = new ExactReader(body)
+  return await openFileUnder(new ExactReader(body), key)
+}
+
+/** openFile under a key the caller derived, from a reader that may have consumed a prefix of its own. */
+export async function openFileUnder (input: ExactReader, key: Key): Promise<OpenedFile> {
   let header: { meta: FileMeta, chunk: number }
   try {
     header = await readHeader(input, key)
@@ -169,7 +182,7 @@ function decodeHeader (bytes: Uint8Array): { meta: FileMeta, chunk: number } {
   return { meta: { name, type, size: size as number, ...(text === undefined ? {} : { text }) }, chunk: chunk as number }
 }
 
-/** Counter nonces are safe here: every file has a fresh random key, and no counter repeats. */
+/** Counter nonces are safe here: every file has a fresh key of its own, and no counter repeats. */
 function nonce (counter: number): Uint8Array<ArrayBuffer> {
   const iv = new Uint8Array(12)
   new DataView(iv.buffer).setBigUint64(4, BigInt(counter))
@@ -194,7 +207,7 @@ function owned (bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 /** Hands out exactly n bytes at a time from a stream that arrives in pieces of any size. */
-class ExactReader {
+export class ExactReader {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>
   private pending: Uint8Array[] = []
   private buffered = 0
