@@ -1,12 +1,11 @@
 // POST /file — stores a file (already encrypted by the client) as it streams in, until its TTL.
-import { Readable } from 'node:stream'
 import { Type, type Static } from '@sinclair/typebox'
 import { fileKey } from './_lib/secrets/crypto.ts'
-import { sendContinue } from './_lib/platform/expect-continue.ts'
-import { FileEmpty, FileIncomplete, FileLengthRequired, FileTooLarge, FileTransferTimeout, SecretKeyMissingPassphrase } from './_lib/platform/errors.ts'
+import { FileTransferTimeout, SecretKeyMissingPassphrase } from './_lib/platform/errors.ts'
 import { CREATE_SECURITY, creatorAudit, creatorGuard } from './_lib/accounts/creator.ts'
 import type { HttpFunction } from './_lib/platform/http-function.ts'
-import { storeChunks, storedBytes, watchdog } from './_lib/secrets/file-store.ts'
+import { storedBytes } from './_lib/secrets/file-store.ts'
+import { declaredUpload, receiveUpload } from './_lib/secrets/file-http.ts'
 import { resolveTtl } from './_lib/secrets/lifetime.ts'
 import { bucketLength } from './_lib/secrets/padding.ts'
 import { hashPassphrase } from './_lib/secrets/passphrase.ts'
@@ -52,7 +51,7 @@ const createFile: HttpFunction = {
         tags: ['file'],
         summary: 'Store a file',
         description: 'Streams the body, the client\'s ciphertext of the file (a web app or CLI envelope; the server never sees the plaintext), into storage under the server\'s own encryption, and returns the key that downloads it exactly once. ' +
-          `Content-Length is required and at most ${maxBytes} bytes (FILE_MAX_BYTES): a larger file is refused with 413 before its body is read (send Expect: 100-continue to avoid uploading it at all). ` +
+          `Content-Length is required and at most ${maxBytes} bytes (FILE_MAX_BYTES): a larger file is refused with 413 before its body is read (send Expect: 100-continue to avoid uploading it at all); so is a file that would take more than the whole storage quota. ` +
           'The bytes the file is stored as count against the client\'s storage quota (STORAGE_QUOTA_BYTES_PER_CLIENT), charged before the body is read: over it, 429 instead of 100 Continue. ' +
           'Options are query parameters; a passphrase goes only in X-Passphrase. An upload that breaks off stores nothing (its quota charge stays).',
         querystring: CreateFileQuery,
@@ -64,12 +63,7 @@ const createFile: HttpFunction = {
       preHandler: creatorGuard(config.accounts),
       async handler (request, reply) {
         const query: Static<typeof CreateFileQuery> = request.query
-        const declared = request.headers['content-length']
-        if (declared === undefined) throw new FileLengthRequired()
-        const size = Number(declared)
-        if (size > maxBytes) throw new FileTooLarge(size, maxBytes, describeBytes(maxBytes))
-        if (size === 0 || !(request.body instanceof Readable)) throw new FileEmpty()
-        const body: Readable = request.body
+        const upload = declaredUpload(request, maxBytes, config.storageQuota.bytesPerClient)
         const passphrase = requestPassphrase(request, undefined)
         const gated = query.reveal_requires_passphrase === 'true'
         if (gated && passphrase === undefined) throw new SecretKeyMissingPassphrase()
@@ -80,24 +74,26 @@ const createFile: HttpFunction = {
         const receipt = newToken()
         // Checked before the upload: a refused notify_url costs the client no transfer.
         const subscription = await subscribe(query.notify_url, token.ref, config.webhook, keys)
-        const hashed = passphrase === undefined ? undefined : await hashPassphrase(hashPool, passphrase)
-        const key = fileKey(token, keys, gated ? hashed?.key.key : undefined)
-        const sizeBucketBytes = bucketLength(size)
+        const sizeBucketBytes = bucketLength(upload.size)
         // The file's stored bytes count against its sender's storage quota before a byte of the
-        // body is read: over it, the 429 goes out instead of a 100 Continue. A broken-off upload
-        // keeps its charge.
+        // body is read, and before its passphrase costs a hash: over it, the 429 goes out instead
+        // of a 100 Continue. A broken-off upload keeps its charge.
         const by = who(request)
         const quota = config.storageQuota.bytesPerClient === 0 ? null : { client: by.client, ...config.storageQuota }
-        await startUpload(app.sql, token.id, quota, storedBytes(size))
-        // A client that stops sending for long is cut off: it would hold a chunk's memory and a place.
-        const stall = watchdog(() => { body.destroy(new FileTransferTimeout()) })
+        await startUpload(app.sql, token.id, quota, storedBytes(upload.size))
+        let hashed
         try {
-          sendContinue(reply)
-          const chunks = await storeChunks(app.sql, token, key, size, body, stall)
-          const expiresAt = await publishFile(app.sql, {
+          hashed = passphrase === undefined ? undefined : await hashPassphrase(hashPool, passphrase)
+        } catch (err) {
+          await endTransfer(app.sql, token.id)
+          throw err
+        }
+        const key = fileKey(token, keys, gated ? hashed?.key.key : undefined)
+        const expiresAt = await receiveUpload({ sql: app.sql, reply, token, key, upload }, async (chunks) => {
+          const published = await publishFile(app.sql, {
             id: token.id,
             ref: token.ref,
-            fileBytes: size,
+            fileBytes: upload.size,
             fileChunks: chunks,
             sizeBucketBytes,
             passphraseHash: hashed?.encoded ?? null,
@@ -109,27 +105,15 @@ const createFile: HttpFunction = {
             details: { kind: 'file', ttl_seconds: ttl, passphrase: hashed !== undefined, reveal_requires_passphrase: gated, size_bucket_bytes: sizeBucketBytes, ...creator.details },
             notify: subscription.target
           })
-          if (expiresAt === undefined) throw new FileTransferTimeout()
-          reply.code(201)
-          return { secret_key: token.key, expires_at: expiresAt.toISOString(), receipt_key: receipt.key, ...notifySecret(subscription) }
-        } catch (err) {
-          // Whatever was stored goes; the rest of the body is not read, so the connection closes.
-          void reply.header('connection', 'close')
-          await endTransfer(app.sql, token.id)
-          // A client gone mid-upload: its socket's error is no database outage.
-          if (err === body.errored && !(err instanceof FileTransferTimeout)) throw new FileIncomplete(size)
-          throw err
-        } finally {
-          stall.stop()
-        }
+          // The upload outlasted its deadline and the purge took it.
+          if (published === undefined) throw new FileTransferTimeout()
+          return published
+        })
+        reply.code(201)
+        return { secret_key: token.key, expires_at: expiresAt.toISOString(), receipt_key: receipt.key, ...notifySecret(subscription) }
       }
     })
   }
-}
-
-function describeBytes (bytes: number): string {
-  const mib = bytes / (1024 * 1024)
-  return Number.isInteger(mib) ? `${mib} MiB` : `${bytes} bytes`
 }
 
 export default createFile

@@ -83,7 +83,8 @@ export async function purgeExpired (sql: Sql, batchSize: number, maxBatches = 10
 /**
  * A file's chunks outlive its row while they stream out, and come before it while they stream
  * in; a transfer row guards them meanwhile. Chunks with neither a row nor a transfer belong to a
- * file deleted, expired or broken off; a transfer past its deadline takes its chunks with it.
+ * file deleted, expired or broken off (or of a file answer that lost to a text answer, whose row
+ * has the same id); a transfer past its deadline takes its chunks with it.
  * One statement sees the publish or the reveal that swaps a row for a transfer row (or back)
  * entirely or not at all, so a file in between is never taken for an orphan.
  */
@@ -97,7 +98,7 @@ export async function purgeChunks (sql: Sql): Promise<void> {
     delete from secret_chunk c
     where c.secret_id in (select secret_id from lapsed)
       or (
-        not exists (select from secret s where s.id = c.secret_id)
+        not exists (select from secret s where s.id = c.secret_id and s.kind = 'file')
         and not exists (select from file_transfer t where t.secret_id = c.secret_id)
       )`
 }

@@ -2,12 +2,12 @@
 import { Type } from '@sinclair/typebox'
 import { SecretNotFound } from './_lib/platform/errors.ts'
 import type { HttpFunction } from './_lib/platform/http-function.ts'
-import { openDownload, watchdog } from './_lib/secrets/file-store.ts'
+import { sendFile } from './_lib/secrets/file-http.ts'
 import { guardPassphrase } from './_lib/secrets/passphrase-guard.ts'
 import { perMinute } from './_lib/platform/rate-limit.ts'
 import { requestPassphrase } from './_lib/secrets/request-passphrase.ts'
 import { commonErrors, SecretKeyParams } from './_lib/platform/schemas.ts'
-import { endTransfer, takeFile } from './_lib/secrets/file-statements.ts'
+import { takeFile } from './_lib/secrets/file-statements.ts'
 import { parseToken } from './_lib/secrets/token.ts'
 
 const route = { method: 'GET', url: '/file/:secret_key' } as const
@@ -57,21 +57,8 @@ const readFile: HttpFunction = {
           passphraseKey = guarded.passphraseKey.key
         }
 
-        // A reader that stops reading is cut off; the file is gone either way.
-        const stall = watchdog(() => { reply.raw.destroy() })
-        let stream
-        try {
-          stream = await openDownload({ sql: app.sql, token, keys, passphraseKey, chunks: file.file_chunks, stall })
-        } catch (err) {
-          stall.stop()
-          await endTransfer(app.sql, token.id)
-          throw err
-        }
-        void reply
-          .header('content-type', 'application/octet-stream')
-          .header('content-length', String(file.file_bytes))
-          .header('content-disposition', 'attachment')
-        return reply.send(stream)
+        await sendFile(reply, { sql: app.sql, token, keys, passphraseKey, file })
+        return reply
       }
     })
   }

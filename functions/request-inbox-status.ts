@@ -10,8 +10,9 @@ import { parseToken } from './_lib/secrets/token.ts'
 const InboxStatusReply = Type.Object({
   status: Type.Union(['open', 'answered', 'revealed', 'expired'].map((s) => Type.Literal(s)), { description: 'open: not answered yet; answered: an answer waits to be revealed; revealed: it was; expired: the request lapsed unanswered, or its answer unread' }),
   expires_at: Type.String({ format: 'date-time', description: 'When the request lapses, or once answered, when the answer does' }),
-  answered_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
-}, { additionalProperties: false, examples: [{ status: 'answered', expires_at: '2026-11-27T09:00:00.000Z', answered_at: '2026-11-26T08:12:00.000Z' }] })
+  answered_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  answer_kind: Type.Union([Type.Literal('text'), Type.Literal('file'), Type.Null()], { description: 'text: reveal it with GET /request/inbox/{inbox_key}; file: download it with GET /request/inbox/{inbox_key}/file; null until answered' })
+}, { additionalProperties: false, examples: [{ status: 'answered', expires_at: '2026-11-27T09:00:00.000Z', answered_at: '2026-11-26T08:12:00.000Z', answer_kind: 'file' }] })
 
 const requestInboxStatus: HttpFunction = {
   name: 'request-inbox-status',
@@ -33,7 +34,7 @@ const requestInboxStatus: HttpFunction = {
         if (inbox === undefined) throw new InboxNotFound()
         const row = await findInbox(app.sql, answerToken(inbox).id)
         if (row === undefined) throw new InboxNotFound()
-        return { status: row.status, expires_at: row.expires_at.toISOString(), answered_at: row.answered_at?.toISOString() ?? null }
+        return { status: row.status, expires_at: row.expires_at.toISOString(), answered_at: row.answered_at?.toISOString() ?? null, answer_kind: row.answer_kind }
       }
     })
   }

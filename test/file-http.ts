@@ -43,9 +43,11 @@ export interface UploadOptions {
   length?: number | null
   query?: string
   headers?: Record<string, string>
+  /** Where to POST: /file unless given (a request's answer: /request/{key}/answer). */
+  path?: string
 }
 
-/** POST /file with `body` streamed as it is produced; resolves with the status and JSON text. */
+/** POST /file (or options.path) with `body` streamed as it is produced; resolves with the status and JSON text. */
 export async function upload (origin: string, body: Readable | Buffer, size: number, options: UploadOptions = {}): Promise<Reply> {
   const length = options.length === undefined ? size : options.length
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream', ...options.headers }
@@ -53,7 +55,7 @@ export async function upload (origin: string, body: Readable | Buffer, size: num
   const expects = headers.expect === '100-continue'
   return await new Promise((resolve, reject) => {
     let continued = false
-    const req = request(`${origin}/file${options.query ?? ''}`, { method: 'POST', headers }, (res) => {
+    const req = request(`${origin}${options.path ?? '/file'}${options.query ?? ''}`, { method: 'POST', headers }, (res) => {
       const pieces: Buffer[] = []
       res.on('data', (piece: Buffer) => pieces.push(piece))
       res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(pieces).toString('utf8'), continued }) })
@@ -69,10 +71,17 @@ export async function upload (origin: string, body: Readable | Buffer, size: num
   })
 }
 
+export interface Downloaded { status: number, headers: IncomingHttpHeaders, hex: string, length: number, text: string }
+
 /** GET /file/:key; the body as its SHA-256 and length, read as it streams. */
-export async function download (origin: string, key: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: IncomingHttpHeaders, hex: string, length: number, text: string }> {
+export async function download (origin: string, key: string, headers: Record<string, string> = {}): Promise<Downloaded> {
+  return await downloadFrom(origin, `/file/${key}`, headers)
+}
+
+/** GET path (a file's or a file answer's), as download() reads it. */
+export async function downloadFrom (origin: string, path: string, headers: Record<string, string> = {}): Promise<Downloaded> {
   return await new Promise((resolve, reject) => {
-    request(`${origin}/file/${key}`, { headers }, (res) => {
+    request(`${origin}${path}`, { headers }, (res) => {
       const status = res.statusCode ?? 0
       if (status !== 200) {
         const pieces: Buffer[] = []

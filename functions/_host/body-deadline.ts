@@ -2,13 +2,15 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { readsOwnBody } from '../_lib/platform/expect-continue.ts'
 import { SECURITY_HEADERS } from './http-hooks.ts'
 
 /**
  * Node's own requestTimeout covers a whole request, so at 30 s it would cut off a file upload
  * over a slow link as well as a stalled JSON body. Here the deadline is per request instead: a
  * timer from onRequest, cleared once the body is parsed (preValidation), that answers 408 and
- * closes the connection. Routes that read their own body (POST /file) are left to their own
+ * closes the connection. Routes that read their own body (a file: POST /file, a request's file
+ * answer) are left to their own
  * stall timeout and overall limit, under Node's requestTimeout set to the file transfer's bound.
  */
 export function bodyDeadline (app: FastifyInstance, seconds: number): void {
@@ -18,7 +20,7 @@ export function bodyDeadline (app: FastifyInstance, seconds: number): void {
     timers.delete(request)
   }
   app.addHook('onRequest', (request, _reply, done) => {
-    if (request.routeOptions.config.readsOwnBody !== true) {
+    if (!readsOwnBody(request)) {
       const timer = setTimeout(() => {
         timers.delete(request)
         endWithStatus(request.raw.socket, 408)

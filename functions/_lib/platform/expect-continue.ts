@@ -1,12 +1,21 @@
 // Expect: 100-continue answered when a body is about to be read, not as soon as headers arrive.
 import type { ServerResponse } from 'node:http'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The handler reads the request body itself, and calls sendContinue() just before it does. */
+    /**
+     * The handler reads an application/octet-stream body itself, and calls sendContinue() just
+     * before it does. A body of another type (a request's JSON answer) is parsed as usual.
+     */
     readsOwnBody?: boolean
   }
+}
+
+/** Whether this request's handler reads the body itself (a file), rather than the parser. */
+export function readsOwnBody (request: FastifyRequest): boolean {
+  return request.routeOptions.config.readsOwnBody === true &&
+    (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/octet-stream')
 }
 
 /** Responses whose client waits for "100 Continue" before it sends the body. */
@@ -24,7 +33,7 @@ export function deferContinue (app: FastifyInstance): void {
     app.server.emit('request', req, res)
   })
   app.addHook('preParsing', (request, reply, payload, done) => {
-    if (request.routeOptions.config.readsOwnBody !== true) sendContinue(reply)
+    if (!readsOwnBody(request)) sendContinue(reply)
     done(null, payload)
   })
 }

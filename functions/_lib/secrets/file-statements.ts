@@ -129,7 +129,11 @@ export async function takeChunk (sql: Sql, id: Buffer, index: number): Promise<B
   return row?.ciphertext
 }
 
-/** Ends a transfer, finished or broken off: its transfer row and whatever chunks are left go. */
+/**
+ * Ends a transfer, finished or broken off: its transfer row and whatever chunks are left go, unless
+ * they are a published file's. (A request's text answer shares the id of a file answer that lost
+ * the race to it: its row does not keep the chunks.)
+ */
 export async function endTransfer (sql: Sql, id: Buffer): Promise<void> {
   await sql`
     with ended as (
@@ -138,5 +142,5 @@ export async function endTransfer (sql: Sql, id: Buffer): Promise<void> {
     )
     delete from secret_chunk
     where secret_id = ${id}
-      and not exists (select from secret where id = ${id})`
+      and not exists (select from secret where id = ${id} and kind = 'file')`
 }

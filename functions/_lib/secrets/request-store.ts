@@ -103,6 +103,7 @@ export async function answerRequest (sql: Sql, a: Answer): Promise<Date | undefi
     ), answered as (
       update secret_request
       set answered_at = now(),
+          answer_kind = 'text',
           expires_at = now() + make_interval(secs => ttl_seconds)
       where id = ${a.id}
         and answered_at is null
@@ -130,12 +131,19 @@ export async function answerRequest (sql: Sql, a: Answer): Promise<Date | undefi
 
 export type InboxStatus = 'open' | 'answered' | 'revealed' | 'expired'
 
+export interface InboxRow {
+  status: InboxStatus
+  expires_at: Date
+  answered_at: Date | null
+  answer_kind: 'text' | 'file' | null
+}
+
 /**
  * The requester's view through the inbox key: still open, answered and waiting, revealed, or
  * lapsed (unanswered, or its answer expired or deleted unread). Consumes nothing.
  */
-export async function findInbox (sql: Sql, answerId: Buffer): Promise<{ status: InboxStatus, expires_at: Date, answered_at: Date | null } | undefined> {
-  const [row] = await sql<Array<{ status: InboxStatus, expires_at: Date, answered_at: Date | null }>>`
+export async function findInbox (sql: Sql, answerId: Buffer): Promise<InboxRow | undefined> {
+  const [row] = await sql<InboxRow[]>`
     select
       case
         when r.answered_at is null then case when r.expires_at > now() then 'open' else 'expired' end
@@ -143,7 +151,7 @@ export async function findInbox (sql: Sql, answerId: Buffer): Promise<{ status: 
         when exists (select from audit_log a where a.secret_ref = r.ref and a.event = 'revealed') then 'revealed'
         else 'expired'
       end as status,
-      r.expires_at, r.answered_at
+      r.expires_at, r.answered_at, r.answer_kind
     from secret_request r
     where r.inbox_id = ${answerId}`
   return row
