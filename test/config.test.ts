@@ -28,13 +28,24 @@ test('a bad value stops start-up with one line naming the variable', () => {
     [{ TRUST_PROXY: 'proxy.example' }, /^TRUST_PROXY=/],
     [{ SECRET_MIN_TTL_SECONDS: '900', SECRET_MAX_TTL_SECONDS: '600', SECRET_DEFAULT_TTL_SECONDS: '700' }, /SECRET_MIN_TTL_SECONDS=900 is larger/],
     [{ SECRET_DEFAULT_TTL_SECONDS: '10' }, /^SECRET_DEFAULT_TTL_SECONDS=10 is outside/],
-    [{ POSTGRES_PASSWORD_FILE: '/nonexistent/pw' }, /^POSTGRES_PASSWORD_FILE=.*cannot be read/]
+    [{ POSTGRES_PASSWORD_FILE: '/nonexistent/pw' }, /^POSTGRES_PASSWORD_FILE=.*cannot be read/],
+    // The operator-wide stream is checked at start as a notify_url is at create time.
+    [{ WEBHOOK_URL: 'siem.example/hook', WEBHOOK_SECRET: STREAM_SECRET }, /^WEBHOOK_URL is not a URL/],
+    [{ WEBHOOK_URL: 'http://siem.example/hook', WEBHOOK_SECRET: STREAM_SECRET }, /^WEBHOOK_URL must use https/],
+    [{ WEBHOOK_URL: 'https://user:pw@siem.example/hook', WEBHOOK_SECRET: STREAM_SECRET }, /^WEBHOOK_URL must not carry/],
+    [{ WEBHOOK_URL: 'https://10.1.2.3/hook', WEBHOOK_SECRET: STREAM_SECRET }, /^WEBHOOK_URL refused: 10\.1\.2\.3 is a loopback, private/],
+    [{ WEBHOOK_URL: 'https://[::1]/hook', WEBHOOK_SECRET: STREAM_SECRET }, /^WEBHOOK_URL refused: ::1 is/]
   ]
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message) && !err.message.includes('\n'), JSON.stringify(env))
   }
   assert.throws(() => pick('read-secret,bogus'), /unknown function\(s\) bogus/)
+  // What the operator allows, the start allows.
+  assert.equal(loadConfig({ WEBHOOK_URL: 'http://10.1.2.3/hook', WEBHOOK_SECRET: STREAM_SECRET, WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' }).webhook.stream?.url, 'http://10.1.2.3/hook')
+  assert.equal(loadConfig({ WEBHOOK_URL: 'https://siem.example/hook', WEBHOOK_SECRET: STREAM_SECRET }).webhook.stream?.url, 'https://siem.example/hook')
 })
+
+const STREAM_SECRET = `whsec_${Buffer.alloc(24, 7).toString('base64')}`
 
 test('TRUST_PROXY takes booleans, hop counts and address lists; a lowered minimum TTL warns', () => {
   assert.equal(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy, true)

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { checkLiteral, DestinationRefused, parseDestination } from '../webhooks/destination.ts'
 
 const Int = (options: { minimum: number, maximum?: number, default: number, description: string }) =>
   Type.Integer(options)
@@ -219,7 +220,17 @@ function webhookStream (e: Env): { url: string, secret: string } | undefined {
   if ((e.WEBHOOK_URL === undefined) !== (e.WEBHOOK_SECRET === undefined)) {
     throw new ConfigError('WEBHOOK_URL and WEBHOOK_SECRET go together: set both for the operator-wide stream, or neither')
   }
-  return e.WEBHOOK_URL === undefined || e.WEBHOOK_SECRET === undefined ? undefined : Object.freeze({ url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET })
+  if (e.WEBHOOK_URL === undefined || e.WEBHOOK_SECRET === undefined) return undefined
+  // Checked now as a notify_url is at create time, so that a mistyped stream fails the start
+  // rather than every delivery. A host name's addresses are checked at each delivery's connect.
+  const policy = { allowHttp: e.WEBHOOK_ALLOW_HTTP === 'true', allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true' }
+  try {
+    checkLiteral(parseDestination(e.WEBHOOK_URL, policy, 'WEBHOOK_URL'), policy)
+  } catch (err) {
+    if (!(err instanceof DestinationRefused)) throw err
+    throw new ConfigError(err.message.startsWith('WEBHOOK_URL') ? err.message : `WEBHOOK_URL refused: ${err.message} (WEBHOOK_ALLOW_PRIVATE_NETWORKS=true allows it)`)
+  }
+  return Object.freeze({ url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET })
 }
 
 function accounts (e: Env): Accounts {

@@ -58,17 +58,18 @@ export async function checkDestination (text: string, policy: DestinationPolicy)
   return url
 }
 
-export function parseDestination (text: string, policy: DestinationPolicy): URL {
+/** The URL's form: https (or http when allowed), no credentials. `name` is what messages call it. */
+export function parseDestination (text: string, policy: DestinationPolicy, name = 'notify_url'): URL {
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    throw new DestinationRefused('notify_url is not a URL')
+    throw new DestinationRefused(`${name} is not a URL`)
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp)) {
-    throw new DestinationRefused(`notify_url must use https${policy.allowHttp ? ' or http' : ''} (the operator allows http with WEBHOOK_ALLOW_HTTP=true)`)
+    throw new DestinationRefused(`${name} must use https${policy.allowHttp ? ' or http' : ''} (the operator allows http with WEBHOOK_ALLOW_HTTP=true)`)
   }
-  if (url.username !== '' || url.password !== '') throw new DestinationRefused('notify_url must not carry a user name or password')
+  if (url.username !== '' || url.password !== '') throw new DestinationRefused(`${name} must not carry a user name or password`)
   return url
 }
 
