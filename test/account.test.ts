@@ -115,6 +115,20 @@ test('a signed-in user\'s requests are in their history as kind request, open th
   assert.notEqual(after[0]?.answered_at, null)
   assert.equal((await app.inject({ method: 'DELETE', url: `/account/secrets/${after[0]?.ref ?? ''}`, headers: as(alice) })).statusCode, 404, 'a request is not deleted from the history')
   assert.equal((await history(bob)).filter((s) => s.ref === own?.ref).length, 0)
+
+  // Revealed from the inbox, it says so; a request left to lapse unanswered says expired.
+  const { inbox_key: inboxKey } = created.json<{ inbox_key: string }>()
+  assert.equal((await app.inject({ method: 'GET', url: `/request/inbox/${inboxKey}` })).statusCode, 200)
+  assert.equal((await history(alice)).find((s) => s.ref === own?.ref)?.status, 'revealed')
+  const lapsing = await app.inject({ method: 'POST', url: '/request', headers: as(alice), payload: { ttl_seconds: 3600 } })
+  assert.equal(lapsing.statusCode, 201)
+  const statusOf = async (ref: string | undefined): Promise<string | undefined> => (await history(alice)).find((s) => s.ref === ref)?.status
+  const [lapsingRef] = await app.sql<Array<{ ref: string }>>`select secret_ref as ref from audit_log where event = 'request_created' and secret_ref <> ${own?.ref ?? ''} and account_id = (select id from account where email = 'alice@example.com')`
+  assert.equal(await statusOf(lapsingRef?.ref), 'open')
+  await app.sql`update secret_request set expires_at = created_at + interval '1 millisecond' where ref = ${lapsingRef?.ref ?? ''}`
+  await purgeExpired(app.sql, 100)
+  assert.equal(await statusOf(lapsingRef?.ref), 'expired', 'from its request_expired row')
+  assert.equal(await statusOf(own?.ref), 'revealed')
 })
 
 test('the purge job deletes expired sessions and keeps live ones', async (t) => {
