@@ -7,6 +7,17 @@ import type { App } from '../functions/_lib/platform/http-function.ts'
 
 export const MiB = 1024 * 1024
 
+/** What the file tables hold: rows, chunks and transfers under way. */
+export async function stored (app: App): Promise<{ secrets: number, chunks: number, transfers: number }> {
+  const [row] = await app.sql<Array<{ secrets: number, chunks: number, transfers: number }>>`
+    select
+      (select count(*)::int from secret) as secrets,
+      (select count(*)::int from secret_chunk) as chunks,
+      (select count(*)::int from file_transfer) as transfers`
+  if (row === undefined) throw new Error('no row')
+  return row
+}
+
 /** Listens on a free port of 127.0.0.1 (the test's cleanup closes the app); returns the origin. */
 export async function listen (app: App): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' })

@@ -4,22 +4,11 @@ import { request } from 'node:http'
 import { Readable } from 'node:stream'
 import { test } from 'node:test'
 import { purgeChunks, purgeExpired } from '../functions/purge-expired.ts'
-import type { App } from '../functions/_lib/platform/http-function.ts'
 import { parseToken } from '../functions/_lib/secrets/token.ts'
-import { bytes, download, listen, MiB, sha256, upload } from './file-http.ts'
+import { bytes, download, listen, MiB, sha256, stored, upload } from './file-http.ts'
 import { auditRows, createSecret, databaseBytes, startTestApp } from './helper.ts'
 
 interface Created { secret_key: string, expires_at: string, receipt_key: string }
-
-async function stored (app: App): Promise<{ secrets: number, chunks: number, transfers: number }> {
-  const [row] = await app.sql<Array<{ secrets: number, chunks: number, transfers: number }>>`
-    select
-      (select count(*)::int from secret) as secrets,
-      (select count(*)::int from secret_chunk) as chunks,
-      (select count(*)::int from file_transfer) as transfers`
-  if (row === undefined) throw new Error('no row')
-  return row
-}
 
 /** Waits until the server has finished with a connection the test broke off. */
 async function until (condition: () => Promise<boolean>): Promise<void> {

@@ -5,7 +5,7 @@ import { request } from 'node:http'
 import { test } from 'node:test'
 import { purgeChunks } from '../functions/purge-expired.ts'
 import type { App } from '../functions/_lib/platform/http-function.ts'
-import { bytes, downloadFrom, listen, MiB, sha256, upload, type Reply } from './file-http.ts'
+import { bytes, downloadFrom, listen, MiB, sha256, stored, upload, type Reply } from './file-http.ts'
 import { auditRows, databaseBytes, startTestApp } from './helper.ts'
 
 interface CreatedRequest { request_key: string, inbox_key: string, expires_at: string }
@@ -22,16 +22,6 @@ async function answerWithFile (origin: string, requestKey: string, size: number,
 
 async function inboxStatus (app: App, inboxKey: string): Promise<Record<string, unknown>> {
   return (await app.inject({ method: 'GET', url: `/request/inbox/${inboxKey}/status` })).json<Record<string, unknown>>()
-}
-
-async function stored (app: App): Promise<{ secrets: number, chunks: number, transfers: number }> {
-  const [row] = await app.sql<Array<{ secrets: number, chunks: number, transfers: number }>>`
-    select
-      (select count(*)::int from secret) as secrets,
-      (select count(*)::int from secret_chunk) as chunks,
-      (select count(*)::int from file_transfer) as transfers`
-  if (row === undefined) throw new Error('no row')
-  return row
 }
 
 async function until (condition: () => Promise<boolean>): Promise<void> {
