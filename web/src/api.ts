@@ -81,8 +81,11 @@ export async function request<T> (method: string, url: string, options: { body?:
   return await res.json().catch(() => undefined) as T
 }
 
-/** POST /file: the client-encrypted file as one body, its options in the query and the header. */
-export async function postFile (url: string, body: Blob, headers: Record<string, string> = {}): Promise<Created> {
+/**
+ * POST of a client-encrypted file as one body (POST /file, a request's file answer), its options in
+ * the query and the headers; the browser sets Content-Length from the Blob.
+ */
+export async function postFile<T = Created> (url: string, body: Blob, headers: Record<string, string> = {}): Promise<T> {
   let res: Response
   try {
     res = await fetch(url, {
@@ -96,7 +99,7 @@ export async function postFile (url: string, body: Blob, headers: Record<string,
     throw new ApiError(0, NETWORK_ERROR)
   }
   if (!res.ok) throw await errorFrom(res)
-  return await res.json() as Created
+  return await res.json() as T
 }
 
 /** The ApiError a failed answer stands for, from its {code, message} body and Retry-After. */

@@ -1,6 +1,7 @@
 // The create page: encrypt in the browser, POST only the envelope, show the link with its #key.
 import { ApiError, loadMe, NETWORK_ERROR, passphraseHeader, postFile, request, type Created, type WebConfig } from './api.ts'
 import { byId, showError, showView, wireCopyButtons } from './dom.ts'
+import { fileSource, uploadBody, wireFileField } from './files.ts'
 import { formatDuration, formatNumber, formatSize, formatTime, initLocale, onLocaleChange, show, t } from './i18n.ts'
 import { renderQr } from './qr.ts'
 import { maxPlaintextBytes, seal } from './zk.ts'
@@ -18,11 +19,7 @@ const requireBox = byId('require-passphrase', HTMLInputElement)
 const ttlSelect = byId('ttl', HTMLSelectElement)
 const submit = byId('create-submit', HTMLButtonElement)
 const createError = byId('create-error', HTMLParagraphElement)
-const fileField = byId('file-field', HTMLDivElement)
 const fileInput = byId('file', HTMLInputElement)
-const dropZone = byId('drop-zone', HTMLDivElement)
-const fileChosenRow = byId('file-chosen-row', HTMLDivElement)
-const fileChosen = byId('file-chosen', HTMLParagraphElement)
 
 initLocale()
 wireCopyButtons()
@@ -43,14 +40,14 @@ secretField.addEventListener('input', () => {
   sizeHint.textContent = renderSize()
   sizeHint.classList.toggle('over', byteLength(secretField.value) > maxBytes)
 })
+const fileField = wireFileField(config.fileMaxBytes, 'create.file.hint', (file) => { if (file !== undefined) showError(createError, undefined) })
 form.addEventListener('submit', (event) => {
   event.preventDefault()
   void create()
 })
-wireFileField()
 byId('another', HTMLButtonElement).addEventListener('click', () => {
   form.reset()
-  fileChanged()
+  fileField.clear()
   secretField.dispatchEvent(new Event('input'))
   fillTtlChoices()
   showView(byId('create-view', HTMLElement))
@@ -84,8 +81,8 @@ async function create (): Promise<void> {
   const secret = secretField.value
   const passphrase = passphraseField.value
   const requirePassphrase = config.features.revealPassphrase && requireBox.checked
-  const file = chosenFile()
-  if (secret === '' && file === undefined) return fail(t(fileField.hidden ? 'create.error.empty' : 'create.error.emptyOrFile'), secretField)
+  const file = fileField.chosen()
+  if (secret === '' && file === undefined) return fail(t(config.fileMaxBytes === undefined ? 'create.error.empty' : 'create.error.emptyOrFile'), secretField)
   if (byteLength(secret) > maxBytes) return fail(t('create.error.tooLarge', { max: formatNumber(maxBytes) }), secretField)
   const info: FileInfo | undefined = file === undefined ? undefined : { name: file.name, type: file.type, ...(secret === '' ? {} : { text: secret }) }
   if (file !== undefined && info !== undefined && sealedFileLength(info, file.size) > (config.fileMaxBytes ?? 0)) {
@@ -123,64 +120,15 @@ async function create (): Promise<void> {
   }
 }
 
-/**
- * Encrypts the file a chunk at a time and uploads the chunks as one Blob: the browser holds a Blob's
- * parts outside the script's heap, so a large file never sits in JavaScript memory whole. (A
- * streamed request body would avoid even that, but Chromium streams uploads only over HTTP/2.)
- */
+/** Encrypts the file a chunk at a time (files.ts says how the upload keeps it out of the heap). */
 async function createFile (file: File, info: FileInfo, passphrase: string, requirePassphrase: boolean): Promise<{ created: Created, key: string }> {
-  const sealed = await sealFile(info, {
-    size: file.size,
-    read: async (start, end) => new Uint8Array(await file.slice(start, end).arrayBuffer())
-  })
-  const parts: Blob[] = []
-  for await (const part of sealed.parts) parts.push(new Blob([part]))
-  const body = new Blob(parts, { type: 'application/octet-stream' })
+  const sealed = await sealFile(info, fileSource(file))
+  const body = await uploadBody(sealed.parts)
   show(submit, () => t('create.uploading'))
   const query = new URLSearchParams({ ttl_seconds: ttlSelect.value })
   if (requirePassphrase) query.set('reveal_requires_passphrase', 'true')
   const created = await postFile(`/file?${query.toString()}`, body, passphrase === '' ? {} : passphraseHeader(passphrase))
   return { created, key: sealed.key }
-}
-
-/** One file, picked or dropped; offered only when the server takes files (fileMaxBytes). */
-function wireFileField (): void {
-  fileField.hidden = config.fileMaxBytes === undefined
-  if (fileField.hidden) return
-  const limit = config.fileMaxBytes ?? 0
-  show(byId('file-hint', HTMLParagraphElement), () => t('create.file.hint', { max: formatSize(limit) }))
-  fileInput.addEventListener('change', fileChanged)
-  byId('file-remove', HTMLButtonElement).addEventListener('click', () => {
-    fileInput.value = ''
-    fileChanged()
-    fileInput.focus()
-  })
-  // A file dropped anywhere else would make the browser open it in place of the page.
-  for (const type of ['dragover', 'drop'] as const) window.addEventListener(type, (event) => { event.preventDefault() })
-  dropZone.addEventListener('dragover', () => { dropZone.classList.add('dragging') })
-  dropZone.addEventListener('dragleave', () => { dropZone.classList.remove('dragging') })
-  dropZone.addEventListener('drop', (event) => {
-    dropZone.classList.remove('dragging')
-    const dropped = event.dataTransfer?.files
-    if (dropped === undefined || dropped.length === 0) return
-    const one = new DataTransfer()
-    one.items.add(dropped[0] as File)
-    fileInput.files = one.files
-    fileChanged()
-  })
-}
-
-function chosenFile (): File | undefined {
-  return fileField.hidden ? undefined : fileInput.files?.[0]
-}
-
-/** The chosen file's name is shown as text only (textContent), whatever characters it has. */
-function fileChanged (): void {
-  const file = chosenFile()
-  fileChosenRow.hidden = file === undefined
-  if (file === undefined) return
-  show(fileChosen, () => t('create.file.chosen', { name: file.name, size: formatSize(file.size) }))
-  showError(createError, undefined)
 }
 
 function showResult (created: Created, fragmentKey: string, requirePassphrase: boolean): void {
@@ -195,7 +143,7 @@ function showResult (created: Created, fragmentKey: string, requirePassphrase: b
   if (created.receipt_key !== undefined) byId('receipt', HTMLInputElement).value = `${location.origin}/r/${created.receipt_key}`
   // Nothing secret stays in the form once the link exists.
   form.reset()
-  fileChanged()
+  fileField.clear()
   showView(byId('result-view', HTMLElement))
 }
 

@@ -1,9 +1,10 @@
 // The reveal page: loading it reads nothing; only the Reveal button consumes the secret.
 import { ApiError, errorFrom, NETWORK_ERROR, passphraseHeader, request, type SecretStatus } from './api.ts'
 import { byId, showError, showView, wireCopyButtons } from './dom.ts'
-import { formatNumber, formatSize, formatTime, initLocale, show, t } from './i18n.ts'
+import { offerFile, receiveFile } from './files.ts'
+import { formatTime, initLocale, show, t } from './i18n.ts'
 import { isEnvelope, isKey, open } from './zk.ts'
-import { EnvelopeError, openFile } from './zkfile.ts'
+import { EnvelopeError, openFile, type OpenedFile } from './zkfile.ts'
 
 // Already URL-encoded as the browser holds it: reused as is (decoding could throw on a bad %xx).
 const secretKey = location.pathname.split('/').pop() ?? ''
@@ -95,9 +96,8 @@ async function reveal (): Promise<void> {
 }
 
 /**
- * GET /file/{key} consumes the file as the answer starts. The chunks are decrypted as they arrive
- * and kept as Blobs (held by the browser, not the script's heap); only a file that decrypted whole
- * is offered, as a download of type application/octet-stream that the browser never renders.
+ * GET /file/{key} consumes the file as the answer starts. The chunks are decrypted as they arrive;
+ * only a file that decrypted whole is offered, as a download that the browser never renders.
  */
 async function revealFile (headers: Record<string, string>): Promise<void> {
   let res: Response
@@ -110,30 +110,19 @@ async function revealFile (headers: Record<string, string>): Promise<void> {
     return failed(err instanceof ApiError ? err : new ApiError(0, NETWORK_ERROR))
   }
   history.replaceState(null, '', location.pathname)
-  const parts: Blob[] = []
-  let name: string
-  let size: number
-  let text: string | undefined
+  let opened: OpenedFile
+  let blob: Blob
   try {
-    const opened = await openFile(res.body, fragmentKey)
-    ;({ name, size, text } = opened.meta)
-    for await (const chunk of opened.chunks) parts.push(new Blob([chunk]))
+    opened = await openFile(res.body, fragmentKey)
+    blob = await receiveFile(opened)
   } catch (err) {
     show(byId('gone-title', HTMLHeadingElement), () => t('gone.title'))
     show(byId('gone-body', HTMLParagraphElement), () => t(err instanceof EnvelopeError ? 'reveal.error.decryptFile' : 'reveal.error.broken'))
     showView(byId('gone-view', HTMLElement))
     return
   }
-  const save = byId('file-save', HTMLAnchorElement)
-  save.href = URL.createObjectURL(new Blob(parts, { type: 'application/octet-stream' }))
-  save.download = name === '' ? 'download' : name
-  // Text only: the sender chose this name, so it must never be parsed as markup.
-  byId('file-name', HTMLElement).textContent = name
-  show(byId('file-size', HTMLElement), () => `${formatSize(size)} (${formatNumber(size)} B)`)
-  byId('file-note-field', HTMLDivElement).hidden = text === undefined
-  byId('file-note', HTMLTextAreaElement).value = text ?? ''
   showView(byId('file-view', HTMLElement))
-  save.click()
+  offerFile(opened.meta, blob)
 }
 
 function failed (err: unknown): void {
