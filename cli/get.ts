@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { errorFrom, ApiError, NETWORK_ERROR, passphraseHeader, request, type SecretStatus } from '../web/src/api.ts'
 import { isEnvelope, isKey, open } from '../web/src/zk.ts'
-import { EnvelopeError, openFile } from '../web/src/zkfile.ts'
-import { isPrivateKey, openWith } from '../web/src/zkrequest.ts'
+import { EnvelopeError, openFile, type OpenedFile } from '../web/src/zkfile.ts'
+import { isPrivateKey, openFileWith, openWith } from '../web/src/zkrequest.ts'
 import { parse, usageError } from './args.ts'
-import { parseLink, resolveServer, type ParsedLink } from './link.ts'
+import { parseLink, resolveServer } from './link.ts'
 import { CliError, EXIT, explain, formatBytes, say } from './output.ts'
 import { readPassphrase } from './passphrase.ts'
 import { safeName, saveChunks } from './save.ts'
@@ -14,9 +14,10 @@ import { safeName, saveChunks } from './save.ts'
 export const GET_USAGE = `Usage: burnlink get LINK [-o FILE] [options]
 
 Reveals the secret behind LINK, once: it is destroyed on the server as it is read. LINK may
-also be the inbox link of a request (burnlink request): its answer is revealed once, as text.
-Text goes to standard output. A file is saved under its own name in the current directory
-(made safe: no directories, no leading dot; "name (1).ext" if the name is taken), or to FILE.
+also be the inbox link of a request (burnlink request): its answer, text or a file, is revealed
+once in the same way. Text goes to standard output. A file is saved under its own name in the
+current directory (made safe: no directories, no leading dot; "name (1).ext" if the name is
+taken), or to FILE.
 
 Options:
   -o, --output FILE      save to FILE ("-" for standard output); refused if FILE exists
@@ -45,52 +46,69 @@ export async function get (argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw usageError('get takes exactly one LINK', 'get')
   const link = parseLink(positionals[0] ?? '')
   if (link.kind === 'ask') throw usageError('that is a request link: answer it with burnlink respond', 'get')
-  if (link.kind === 'inbox') return await getAnswer(link, values.server)
   // Reading a secret whose key is missing would destroy it unread: refuse before asking the server.
-  if (link.fragmentKey === undefined || !isKey(link.fragmentKey)) {
-    throw new CliError('the link has no valid key after "#": it is incomplete; ask the sender for the whole link', EXIT.USAGE)
+  const key = link.fragmentKey
+  const inbox = link.kind === 'inbox'
+  const valid = key !== undefined && (inbox ? isPrivateKey(key) : isKey(key))
+  if (!valid) {
+    throw new CliError(inbox
+      ? 'the inbox link has no valid key after "#": it is incomplete'
+      : 'the link has no valid key after "#": it is incomplete; ask the sender for the whole link', EXIT.USAGE)
   }
   const server = resolveServer(values.server, link.server) ?? link.server
-  const output = values.output
-  const force = values.force === true
-  if (output !== undefined && output !== '-' && !force && existsSync(output)) {
-    throw new CliError(`${output} exists: not overwritten (use --force)`, EXIT.EXISTS)
+  const target = { output: values.output, force: values.force === true }
+  if (target.output !== undefined && target.output !== '-' && !target.force && existsSync(target.output)) {
+    throw new CliError(`${target.output} exists: not overwritten (use --force)`, EXIT.EXISTS)
   }
+  if (inbox) return await getAnswer(`${server}/request/inbox/${link.secretKey}`, key, target)
   try {
     const status = await request<SecretStatus>('GET', `${server}/secret/${link.secretKey}/status`)
     const passphrase = status.requires_passphrase || values['passphrase-prompt'] === true
       ? await readPassphrase({ stdinIsData: false, confirm: false })
       : undefined
     const headers = passphrase === undefined ? {} : passphraseHeader(passphrase)
-    const target = { output, force }
-    if (status.kind === 'file') return await getFile(`${server}/file/${link.secretKey}`, link.fragmentKey, headers, target)
-    return await getText(`${server}/secret/${link.secretKey}`, link.fragmentKey, headers, target)
+    if (status.kind === 'file') return await getFile(`${server}/file/${link.secretKey}`, headers, target, async (body) => await openFile(body, key))
+    return await getText(`${server}/secret/${link.secretKey}`, key, headers, target)
   } catch (err) {
     throw explain(err)
   }
 }
 
-/** An inbox link: the answer to a request, revealed once and opened with the link's private key. */
-async function getAnswer (link: ParsedLink, serverOption: string | undefined): Promise<number> {
-  if (link.fragmentKey === undefined || !isPrivateKey(link.fragmentKey)) {
-    throw new CliError('the inbox link has no valid key after "#": it is incomplete', EXIT.USAGE)
-  }
-  const base = `${resolveServer(serverOption, link.server) ?? link.server}/request/inbox/${link.secretKey}`
+/** `answer_kind` is absent on a server from before file answers: that is text. */
+interface InboxStatus { status: 'open' | 'answered' | 'revealed' | 'expired', answer_kind?: 'text' | 'file' | null }
+
+/** An inbox link: the answer to a request, text or a file, revealed once and opened with the link's private key. */
+async function getAnswer (base: string, privateKey: string, target: Target): Promise<number> {
   try {
-    const { status } = await request<{ status: string }>('GET', `${base}/status`)
+    const { status, answer_kind: kind } = await request<InboxStatus>('GET', `${base}/status`)
     if (status === 'open') throw new CliError('the request is not answered yet: try again later', EXIT.NOT_FOUND)
     if (status !== 'answered') throw new CliError(`no answer is waiting: it was ${status === 'revealed' ? 'already revealed' : 'not given in time, or expired unread'}`, EXIT.NOT_FOUND)
-    const { secret } = await request<{ secret: string }>('GET', base)
+    const sealed = kind === 'file' ? undefined : await revealText(base)
+    if (sealed === undefined) return await getFile(`${base}/file`, {}, target, async (body) => await openFileWith(privateKey, body))
+    let text: string
     try {
-      process.stdout.write(await openWith(link.fragmentKey, secret))
+      text = await openWith(privateKey, sealed)
     } catch {
       throw new CliError('the answer was received but could not be decrypted: the inbox link\'s key is wrong or damaged; it no longer exists on the server', EXIT.UNREADABLE)
     }
-    return EXIT.OK
+    return await writeText(text, target)
   } catch (err) {
     if (err instanceof ApiError && err.code === 'REQUEST_NOT_FOUND') throw new CliError('this request is not available: it expired, or the link is wrong', EXIT.NOT_FOUND)
     if (err instanceof ApiError && err.code === 'SECRET_NOT_FOUND') throw new CliError('no answer is waiting: it was already revealed or has expired', EXIT.NOT_FOUND)
     throw explain(err)
+  }
+}
+
+/**
+ * A text answer's envelope, revealed (and so destroyed); undefined for a file answer, which the
+ * text reveal refuses without consuming it (a server's status may not say which kind it holds).
+ */
+async function revealText (base: string): Promise<string | undefined> {
+  try {
+    return (await request<{ secret: string }>('GET', base)).secret
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'SECRET_IS_FILE') return undefined
+    throw err
   }
 }
 
@@ -106,6 +124,11 @@ async function getText (url: string, fragmentKey: string, headers: Record<string
       throw new CliError('the secret was received but could not be decrypted: the link\'s key is wrong or damaged; it no longer exists on the server', EXIT.UNREADABLE)
     }
   }
+  return await writeText(text, target)
+}
+
+/** Text to standard output as it is (no newline added), or to -o FILE. */
+async function writeText (text: string, target: Target): Promise<number> {
   if (target.output === undefined || target.output === '-') {
     process.stdout.write(text)
     return EXIT.OK
@@ -115,7 +138,8 @@ async function getText (url: string, fragmentKey: string, headers: Record<string
   return EXIT.OK
 }
 
-async function getFile (url: string, fragmentKey: string, headers: Record<string, string>, target: Target): Promise<number> {
+/** Downloads a file once and saves what `openBody` decrypts: a secret's zkf1, or a request's file answer. */
+async function getFile (url: string, headers: Record<string, string>, target: Target, openBody: (body: ReadableStream<Uint8Array>) => Promise<OpenedFile>): Promise<number> {
   let res: Response
   try {
     res = await fetch(url, { headers: { accept: 'application/octet-stream', ...headers }, cache: 'no-store' })
@@ -124,7 +148,7 @@ async function getFile (url: string, fragmentKey: string, headers: Record<string
   }
   if (!res.ok || res.body === null) throw await errorFrom(res)
   try {
-    const { meta, chunks } = await openFile(res.body, fragmentKey)
+    const { meta, chunks } = await openBody(res.body)
     const toStdout = target.output === '-'
     if (meta.text !== undefined) (toStdout ? process.stderr : process.stdout).write(`${meta.text}\n`)
     if (toStdout) {

@@ -62,10 +62,17 @@ export function explain (err: unknown): CliError {
       return new CliError('the server does not accept the API token in BURNLINK_TOKEN: it is unknown or revoked', EXIT.FAILED)
     case 'SECRET_TOO_LARGE':
       return new CliError(`the server refused it as too large: ${err.detail ?? 'over its limit'}`, EXIT.TOO_LARGE)
+    case 'STORAGE_QUOTA_EXCEEDED':
+      // A 429 too, but nothing was attempted too often: the bytes this address stores are the cause.
+      return new CliError(`this address has stored as many bytes as the server allows for now (its storage quota): try again ${later(err)}`, EXIT.FAILED)
   }
   if (err.status === 429) {
-    const wait = err.retryAfterSeconds === undefined ? 'later' : `in ${Math.max(1, Math.ceil(err.retryAfterSeconds / 60))} min`
-    return new CliError(`too many attempts: try again ${wait}`, err.code.includes('PASSPHRASE') ? EXIT.PASSPHRASE : EXIT.FAILED)
+    return new CliError(`too many attempts: try again ${later(err)}`, err.code.includes('PASSPHRASE') ? EXIT.PASSPHRASE : EXIT.FAILED)
   }
   return new CliError(`the server answered ${err.status} ${err.code}${err.detail === undefined ? '' : `: ${err.detail}`}`, EXIT.FAILED)
+}
+
+/** "in 3 min" from the server's Retry-After, else "later". */
+function later (err: ApiError): string {
+  return err.retryAfterSeconds === undefined ? 'later' : `in ${Math.max(1, Math.ceil(err.retryAfterSeconds / 60))} min`
 }

@@ -1,10 +1,11 @@
 // burnlink request and respond: ask someone for a secret; answer such a request, encrypted here.
-import { readFile } from 'node:fs/promises'
 import { ApiError, request as api } from '../web/src/api.ts'
-import { isPublicKey, maxAnswerBytes, newRequestKeys, sealTo } from '../web/src/zkrequest.ts'
+import { isPublicKey, maxAnswerBytes, newRequestKeys, sealedAnswerFileLength, sealFileTo, sealTo } from '../web/src/zkrequest.ts'
 import { parse, parseTtl, usageError } from './args.ts'
+import { checkFileLength, openFile, readStdin, serverLimits } from './input.ts'
 import { inboxLink, parseLink, requestLink, resolveServer } from './link.ts'
-import { CliError, EXIT, explain, say } from './output.ts'
+import { CliError, EXIT, explain, formatBytes, say } from './output.ts'
+import { upload } from './upload.ts'
 
 export const REQUEST_USAGE = `Usage: burnlink request [options]
 
@@ -22,7 +23,9 @@ Options:
 
 export const RESPOND_USAGE = `Usage: burnlink respond REQUEST_LINK [FILE]
 
-Answers a request with the text in FILE, or standard input, encrypted here to the requester's key.
+Answers a request with FILE, or standard input, encrypted here to the requester's key.
+FILE is sent as a file, with its name. Standard input is sent as text if it is valid UTF-8 and
+fits the server's text limit, otherwise as a file named "stdin".
 A request takes one answer: an answered or expired request is refused (exit 3).
 
 Options:
@@ -30,9 +33,6 @@ Options:
 
 interface CreatedRequest { request_key: string, inbox_key: string, expires_at: string }
 interface ShownRequest { status: 'open' | 'answered' | 'expired', note: string | null }
-
-// What a server that does not publish its limits (no web app built) takes by default.
-const DEFAULT_MAX_BYTES = 65_536
 
 export async function requestCommand (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -83,59 +83,53 @@ export async function respond (argv: string[]): Promise<number> {
   if (positionals.length < 1 || positionals.length > 2) throw usageError('respond takes a REQUEST_LINK and at most one FILE', 'respond')
   const link = parseLink(positionals[0] ?? '')
   if (link.kind !== 'ask') throw usageError('that is not a request link (…/ask/<key>#<key>)', 'respond')
-  if (link.fragmentKey === undefined || !isPublicKey(link.fragmentKey)) {
+  const publicKey = link.fragmentKey
+  if (publicKey === undefined || !isPublicKey(publicKey)) {
     throw new CliError('the request link has no valid key after "#": it is incomplete; ask for the whole link', EXIT.USAGE)
   }
   const base = `${link.server}/request/${link.secretKey}`
+  const path = positionals[1]
   try {
     const shown = await api<ShownRequest>('GET', base)
     if (shown.status !== 'open') throw refused(shown.status)
-    const text = await readAnswer(positionals[1])
-    const limit = maxAnswerBytes(await serverMaxBytes(link.server))
-    if (Buffer.byteLength(text, 'utf8') > limit) throw new CliError(`the answer is too large: the server takes answers up to ${limit} bytes of text`, EXIT.TOO_LARGE)
-    if (shown.note !== null) say(`the request said: ${shown.note.replace(/[\p{Cc}]/gu, ' ')}`)
-    await api('POST', `${base}/answer`, { body: { secret: await sealTo(link.fragmentKey, text) } })
-    say('answered: only the requester\'s inbox link can read it, once')
+    const limits = await serverLimits(link.server)
+    const input = path === undefined ? await readStdin(limits.fileMaxBytes, 'answer') : await openFile(path)
+    try {
+      const text = input.text !== undefined && input.text.length <= maxAnswerBytes(limits.maxBytes) ? input.text.value : undefined
+      if (text === undefined) checkFileLength(input.info.name, sealedAnswerFileLength(input.info, input.source.size), limits.fileMaxBytes)
+      if (shown.note !== null) say(`the request said: ${shown.note.replace(/[\p{Cc}]/gu, ' ')}`)
+      if (text !== undefined) {
+        await api('POST', `${base}/answer`, { body: { secret: await sealTo(publicKey, text) } })
+        say('answered: only the requester\'s inbox link can read it, once')
+      } else {
+        await upload(new URL(`${base}/answer`), await sealFileTo(publicKey, input.info, input.source), {})
+        say(`answered with the file ${input.info.name} (${formatBytes(input.source.size)}): only the requester's inbox link can read it, once`)
+      }
+    } finally {
+      await input.close()
+    }
     return EXIT.OK
   } catch (err) {
-    if (err instanceof ApiError && err.code === 'REQUEST_ALREADY_ANSWERED') throw refused('answered')
-    if (err instanceof ApiError && err.code === 'REQUEST_NOT_FOUND') throw refused('expired')
-    throw explain(err)
+    throw refusal(err) ?? explain(err)
   }
+}
+
+/** What the server's refusal of an answer means, in one line; undefined for the general causes. */
+function refusal (err: unknown): CliError | undefined {
+  if (!(err instanceof ApiError)) return undefined
+  switch (err.code) {
+    case 'REQUEST_ALREADY_ANSWERED': return refused('answered')
+    case 'REQUEST_NOT_FOUND': return refused('expired')
+    case 'REQUEST_ANSWER_IN_PROGRESS':
+      return new CliError('another answer to this request is being uploaded right now: if it does not complete, the request stays open; try again later', EXIT.FAILED)
+  }
+  // A server from before file answers takes JSON alone.
+  if (err.status === 415) return new CliError('this server takes only text answers: answer with text on standard input', EXIT.FAILED)
+  return undefined
 }
 
 function refused (status: 'answered' | 'expired'): CliError {
   return new CliError(status === 'answered'
     ? 'this request was already answered: a request takes one answer'
     : 'this request is not open: it expired or never existed (or the link is wrong)', EXIT.NOT_FOUND)
-}
-
-async function readAnswer (path: string | undefined): Promise<string> {
-  let bytes: Buffer
-  if (path === undefined) {
-    if (process.stdin.isTTY) say('type the answer, then Ctrl-D on a line of its own')
-    const chunks: Buffer[] = []
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-    bytes = Buffer.concat(chunks)
-  } else {
-    try {
-      bytes = await readFile(path)
-    } catch (err) {
-      throw new CliError(`cannot read ${path}: ${(err as Error).message}`, EXIT.FAILED)
-    }
-  }
-  if (bytes.length === 0) throw new CliError('the answer is empty: nothing to send', EXIT.USAGE)
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
-  } catch {
-    throw new CliError('an answer is text: this is not valid UTF-8 (files cannot answer a request yet)', EXIT.USAGE)
-  }
-}
-
-async function serverMaxBytes (server: string): Promise<number> {
-  try {
-    return (await api<{ maxBytes: number }>('GET', `${server}/config.json`)).maxBytes
-  } catch {
-    return DEFAULT_MAX_BYTES
-  }
 }

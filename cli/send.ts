@@ -1,12 +1,11 @@
 // burnlink send: encrypts a file or standard input here, stores it, prints the link.
-import { open, type FileHandle } from 'node:fs/promises'
-import { basename } from 'node:path'
-import { request, type Created, type WebConfig } from '../web/src/api.ts'
+import { request, type Created } from '../web/src/api.ts'
 import { maxPlaintextBytes, seal } from '../web/src/zk.ts'
-import { sealedFileLength, sealFile, type FileInfo, type FileSource } from '../web/src/zkfile.ts'
+import { sealedFileLength, sealFile } from '../web/src/zkfile.ts'
 import { parse, parseTtl, usageError } from './args.ts'
+import { checkFileLength, openFile, readStdin, serverLimits } from './input.ts'
 import { receiptLink, resolveServer, secretLink } from './link.ts'
-import { CliError, EXIT, explain, formatBytes, say } from './output.ts'
+import { EXIT, explain, say } from './output.ts'
 import { readPassphrase } from './passphrase.ts'
 import { tokenHeader } from './token.ts'
 import { terminalQr } from './qr.ts'
@@ -43,9 +42,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' }
 } as const
 
-// What a server that does not publish its limits (no web app built) takes by default.
-const DEFAULT_LIMITS = { maxBytes: 65_536, fileMaxBytes: 32 * 1024 * 1024 }
-
 export async function send (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, OPTIONS, 'send')
   if (values.help === true) {
@@ -60,7 +56,7 @@ export async function send (argv: string[]): Promise<number> {
   const path = positionals[0]
   const limits = await serverLimits(server)
 
-  const input = path === undefined ? await readStdin(limits.fileMaxBytes) : await openFile(path)
+  const input = path === undefined ? await readStdin(limits.fileMaxBytes, 'secret') : await openFile(path)
   try {
     const passphrase = values['passphrase-prompt'] === true || requirePassphrase
       ? await readPassphrase({ stdinIsData: path === undefined, confirm: true })
@@ -81,10 +77,7 @@ export async function send (argv: string[]): Promise<number> {
         headers: tokenHeader()
       })
     } else {
-      const length = sealedFileLength(input.info, input.source.size)
-      if (length > limits.fileMaxBytes) {
-        throw new CliError(`${input.info.name} is too large: ${formatBytes(length)} encrypted, and the server takes files up to ${formatBytes(limits.fileMaxBytes)} (FILE_MAX_BYTES)`, EXIT.TOO_LARGE)
-      }
+      checkFileLength(input.info.name, sealedFileLength(input.info, input.source.size), limits.fileMaxBytes)
       const sealed = await sealFile(input.info, input.source)
       fragmentKey = sealed.key
       created = await uploadFile(server, sealed, options)
@@ -109,77 +102,4 @@ function report (server: string, created: Created, fragmentKey: string, values: 
   process.stdout.write(`${link}\n`)
   say(`expires ${created.expires_at} unless it is read first`)
   if (receipt !== null) say(`read receipt (keep it for yourself): ${receipt}`)
-}
-
-/** The server's limits from the web app's /config.json; the defaults when it has none. */
-async function serverLimits (server: string): Promise<{ maxBytes: number, fileMaxBytes: number }> {
-  try {
-    const config = await request<WebConfig>('GET', `${server}/config.json`)
-    return { maxBytes: config.maxBytes, fileMaxBytes: config.fileMaxBytes ?? DEFAULT_LIMITS.fileMaxBytes }
-  } catch {
-    return DEFAULT_LIMITS
-  }
-}
-
-interface Input {
-  /** Set when the input may go as a text secret: its UTF-8 length and value. */
-  text: { length: number, value: string } | undefined
-  info: FileInfo
-  source: FileSource
-  close: () => Promise<void>
-}
-
-async function openFile (path: string): Promise<Input> {
-  let handle: FileHandle
-  try {
-    handle = await open(path, 'r')
-  } catch (err) {
-    throw new CliError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, EXIT.FAILED)
-  }
-  const stat = await handle.stat()
-  if (!stat.isFile()) {
-    await handle.close()
-    throw new CliError(`${path} is not a regular file`, EXIT.USAGE)
-  }
-  return {
-    text: undefined,
-    info: { name: basename(path), type: '' },
-    source: {
-      size: stat.size,
-      read: async (start, end) => {
-        const buffer = new Uint8Array(end - start)
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, start)
-        return buffer.subarray(0, bytesRead)
-      }
-    },
-    close: async () => { await handle.close() }
-  }
-}
-
-/** All of standard input, refused as soon as it passes what the server could take as a file. */
-async function readStdin (fileMaxBytes: number): Promise<Input> {
-  if (process.stdin.isTTY) say('type the secret, then Ctrl-D on a line of its own')
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of process.stdin) {
-    chunks.push(chunk as Buffer)
-    size += (chunk as Buffer).length
-    if (size > fileMaxBytes) {
-      throw new CliError(`standard input is too large: the server takes files up to ${formatBytes(fileMaxBytes)} (FILE_MAX_BYTES)`, EXIT.TOO_LARGE)
-    }
-  }
-  if (size === 0) throw new CliError('standard input is empty: nothing to send', EXIT.USAGE)
-  const bytes = Buffer.concat(chunks)
-  let text: Input['text']
-  try {
-    text = { length: size, value: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) }
-  } catch {
-    text = undefined
-  }
-  return {
-    text,
-    info: { name: 'stdin', type: '' },
-    source: { size, read: async (start, end) => bytes.subarray(start, end) },
-    close: async () => {}
-  }
 }

@@ -1,5 +1,6 @@
-// POST /file: the sealed file streamed as it is encrypted, with Expect: 100-continue so that a
-// refusal (too large, throttled) arrives before the upload instead of after it.
+// A sealed file streamed as it is encrypted (POST /file, or a request's file answer), with
+// Expect: 100-continue so that a refusal (too large, throttled) arrives before the upload instead
+// of after it.
 import { once } from 'node:events'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
@@ -20,6 +21,15 @@ export async function uploadFile (server: string, sealed: SealedFile, options: U
   const url = new URL(`${server}/file`)
   if (options.ttlSeconds !== undefined) url.searchParams.set('ttl_seconds', String(options.ttlSeconds))
   if (options.requirePassphrase) url.searchParams.set('reveal_requires_passphrase', 'true')
+  const headers = { ...(options.passphrase === undefined ? {} : passphraseHeader(options.passphrase)), ...tokenHeader() }
+  return await upload(url, sealed, headers) as Created
+}
+
+/**
+ * POSTs the parts as application/octet-stream; resolves with the 201's JSON body, rejects with an
+ * ApiError for any other answer (or the error that stopped reading the file).
+ */
+export async function upload (url: URL, sealed: Pick<SealedFile, 'length' | 'parts'>, headers: Record<string, string>): Promise<unknown> {
   const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
     method: 'POST',
     headers: {
@@ -27,8 +37,7 @@ export async function uploadFile (server: string, sealed: SealedFile, options: U
       'content-type': 'application/octet-stream',
       'content-length': String(sealed.length),
       expect: '100-continue',
-      ...(options.passphrase === undefined ? {} : passphraseHeader(options.passphrase)),
-      ...tokenHeader()
+      ...headers
     }
   })
   const answered = new Promise<IncomingMessage>((resolve, reject) => {
@@ -63,7 +72,7 @@ export async function uploadFile (server: string, sealed: SealedFile, options: U
     throw new ApiError(res.statusCode ?? 0, stringField(body, 'code') ?? `HTTP_${res.statusCode}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined, stringField(body, 'message'))
   }
   await sending
-  return body as Created
+  return body
 }
 
 async function readBody (res: IncomingMessage): Promise<unknown> {
