@@ -1,11 +1,21 @@
 // The files phase: large opaque files uploaded in parallel, then each downloaded once, with the
-// server's peak RSS over both — what issue 24 asks of streaming: throughput, and bounded memory.
+// server's resting RSS before and peak RSS over both — what issue 24 asks of streaming: throughput,
+// and memory bounded by the transfers at once, not by the files' sizes.
 import { randomBytes } from 'node:crypto'
 import { request } from 'node:http'
 import { memoryMiB, resetPeak, waitIdle } from './proc.ts'
 import type { Subject } from './subject.ts'
 
-export interface FilesResult { files: number, bytesPerFile: number, uploadMBps: number, downloadMBps: number, peakRssMiB?: number, errors: number }
+export interface FilesResult {
+  files: number
+  bytesPerFile: number
+  uploadMBps: number
+  downloadMBps: number
+  /** The server's RSS once idle, just before the first upload: what the peak is measured against. */
+  restingRssMiB?: number
+  peakRssMiB?: number
+  errors: number
+}
 
 const CHUNK = randomBytes(1024 * 1024) // opaque to the server: the same random MiB, written over and over
 
@@ -37,6 +47,7 @@ async function send (url: URL, method: 'GET' | 'POST', bytes = 0): Promise<{ sta
 /** Uploads `files` files of `bytesPerFile` at once, then downloads each once at once; MB/s over each whole batch. */
 export async function measureFiles (subject: Pick<Subject, 'url' | 'pid'>, files: number, bytesPerFile: number, log: (line: string) => void): Promise<FilesResult> {
   await waitIdle(subject.pid)
+  const resting = memoryMiB(subject.pid)?.rss
   const reset = resetPeak(subject.pid)
   const timed = async <T>(work: () => Promise<T>): Promise<{ value: T, seconds: number }> => {
     const started = performance.now()
@@ -56,9 +67,10 @@ export async function measureFiles (subject: Pick<Subject, 'url' | 'pid'>, files
     bytesPerFile,
     uploadMBps: uploaded * bytesPerFile / 1e6 / uploads.seconds,
     downloadMBps: downloaded * bytesPerFile / 1e6 / downloads.seconds,
+    ...(resting !== undefined ? { restingRssMiB: Math.round(resting) } : {}),
     ...(reset && peak !== undefined ? { peakRssMiB: Math.round(peak) } : {}),
     errors: files - downloaded
   }
-  log(`  ${uploaded}/${files} uploaded at ${result.uploadMBps.toFixed(0)} MB/s, ${downloaded} downloaded whole at ${result.downloadMBps.toFixed(0)} MB/s, server peak RSS ${result.peakRssMiB ?? '?'} MiB`)
+  log(`  ${uploaded}/${files} uploaded at ${result.uploadMBps.toFixed(0)} MB/s, ${downloaded} downloaded whole at ${result.downloadMBps.toFixed(0)} MB/s, server RSS ${result.restingRssMiB ?? '?'} MiB resting, ${result.peakRssMiB ?? '?'} MiB at the peak`)
   return result
 }

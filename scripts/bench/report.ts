@@ -52,7 +52,7 @@ export function renderMarkdown (r: BenchResults, chart = 'chart.svg'): string {
   }
   const f = r.files
   if (f !== undefined) {
-    lines.push(`Files: ${f.files} opaque files of ${fmt(f.bytesPerFile / 1024 / 1024)} MiB uploaded (\`POST /file\`) all at once at ${fmt(f.uploadMBps)} MB/s, then each downloaded once, all at once, at ${fmt(f.downloadMBps)} MB/s; the server's peak RSS over both ${fmt(f.peakRssMiB)} MiB; ${f.errors} errors.`, '')
+    lines.push(`Files: ${f.files} opaque files of ${fmt(f.bytesPerFile / 1024 / 1024)} MiB uploaded (\`POST /file\`) all at once at ${fmt(f.uploadMBps)} MB/s, then each downloaded once, all at once, at ${fmt(f.downloadMBps)} MB/s; the server's RSS ${fmt(f.restingRssMiB)} MiB resting before the first upload, ${fmt(f.peakRssMiB)} MiB at the peak over both; ${f.errors} errors.`, '')
   }
   const e = r.embedded
   if (e !== undefined) {
