@@ -22,10 +22,10 @@ export interface BenchOptions extends Timing {
   reportOnly?: string
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only=a,b] [--rounds=N] [--warmup=S] [--seconds=S] [--connections=N] [--out=DIR] [--publish] [--report-only=DIR]
+export const USAGE = `usage: npm run bench -- [--quick] [--only=a,b] [--rounds=N] [--warmup=S] [--seconds=S] [--connections=N] [--files=N] [--file-mib=N] [--out=DIR] [--publish] [--report-only=DIR]
   phases: ${PHASES.join(', ')}`
 
-const KNOWN = new Set(['quick', 'only', 'rounds', 'warmup', 'seconds', 'connections', 'out', 'publish', 'report-only', 'help'])
+const KNOWN = new Set(['quick', 'only', 'rounds', 'warmup', 'seconds', 'connections', 'files', 'file-mib', 'out', 'publish', 'report-only', 'help'])
 
 export function parseOptions (argv: readonly string[], now = new Date()): BenchOptions {
   const flags = new Map<string, string>()
@@ -59,7 +59,9 @@ export function parseOptions (argv: readonly string[], now = new Date()): BenchO
     rates: quick ? [1000] : [200, 1000],
     scaleLevels: quick ? [10_000, 100_000] : [10_000, 1_000_000],
     purgeRows: quick ? 50_000 : 1_000_000,
-    files: quick ? { count: 2, bytes: 4 * 1024 * 1024 } : { count: 5, bytes: 20 * 1024 * 1024 },
+    // Changing the size alone at the same count tells whether the server's memory follows the
+    // files' size (it should not: it streams) or only how many move at once.
+    files: { count: number('files', quick ? 2 : 5), bytes: number('file-mib', quick ? 4 : 20) * 1024 * 1024 },
     publish: flags.get('publish') === 'true',
     outDir: flags.get('out') ?? `bench-results/${now.toISOString().replace(/[:.]/g, '-')}`,
     ...(reportOnly === undefined ? {} : { reportOnly })
