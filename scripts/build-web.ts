@@ -1,5 +1,5 @@
 // Builds web/dist: bundles the page scripts (esbuild), and renders each page once per language.
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 import { LOCALES } from '../web/src/locales/index.ts'
@@ -34,7 +34,7 @@ export async function buildWeb (): Promise<void> {
   copyFileSync(join(SRC, 'icon.svg'), join(DIST, 'assets', 'icon.svg'))
   const layout = readFileSync(join(SRC, 'pages', 'layout.html'), 'utf8')
   for (const page of PAGES) {
-    const content = readFileSync(join(SRC, 'pages', `${page.name}.html`), 'utf8')
+    const content = withPartials(readFileSync(join(SRC, 'pages', `${page.name}.html`), 'utf8'), page.name)
     for (const [lang, messages] of Object.entries(LOCALES)) {
       const html = layout
         .replace('{{content}}', content.trim())
@@ -51,6 +51,19 @@ export async function buildWeb (): Promise<void> {
       writeFileSync(join(DIST, `${page.name}.${lang}.html`), html)
     }
   }
+}
+
+/**
+ * `{{include:name}}` on a line of its own becomes pages/partials/name.html at that indentation,
+ * without the partial's leading comment: markup that several pages share, and whose element ids
+ * the shared scripts (files.ts) look up, is written once.
+ */
+function withPartials (html: string, pageName: string): string {
+  return html.replace(/^( *)\{\{include:([\w-]+)\}\}$/gm, (_whole, indent: string, name: string) => {
+    const path = join(SRC, 'pages', 'partials', `${name}.html`)
+    if (!existsSync(path)) throw new Error(`${pageName}.html includes an unknown partial ${name}`)
+    return readFileSync(path, 'utf8').replace(/^<!--[\s\S]*?-->\n/, '').trimEnd().split('\n').map((line) => line === '' ? line : indent + line).join('\n')
+  })
 }
 
 function escapeHtml (text: string): string {
