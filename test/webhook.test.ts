@@ -151,3 +151,21 @@ test('a request made with a notify_url tells of its answer; WEBHOOK_URL receives
   assert.deepEqual(stream.got.map((d) => JSON.parse(d.body).type).sort(), ['request.answered', 'request.created'])
   assert.ok(stream.got.every((d) => verifies(streamSecret, d)))
 })
+
+test('a request answered with a file notifies as a text answer does: answered, then revealed when the inbox downloads it', async (t) => {
+  const hook = await receiver(t)
+  const { app } = await startTestApp(t, { runWorker: true, env: INTERNAL_RECEIVERS })
+  await app.jobsStarted
+  const created = await app.inject({ method: 'POST', url: '/request', payload: { notify_url: hook.url } })
+  const { request_key: requestKey, inbox_key: inboxKey, notify_secret: notifySecret } = created.json<Record<string, string>>()
+  const file = Buffer.alloc(300_000, 1)
+  const answered = await app.inject({ method: 'POST', url: `/request/${requestKey}/answer`, headers: { 'content-type': 'application/octet-stream' }, payload: file })
+  assert.equal(answered.statusCode, 201, answered.body)
+  const downloaded = await app.inject({ method: 'GET', url: `/request/inbox/${inboxKey}/file` })
+  assert.equal(downloaded.statusCode, 200)
+  assert.ok(downloaded.rawPayload.equals(file))
+  await until(() => hook.got.length === 2)
+  assert.deepEqual(hook.got.map((d) => JSON.parse(d.body).type).sort(), ['request.answered', 'secret.revealed'])
+  assert.ok(hook.got.every((d) => verifies(notifySecret ?? '', d)))
+  assert.ok(hook.got.every((d) => !d.body.includes(inboxKey ?? '') && !d.body.includes(requestKey ?? '')), 'no key in a delivery')
+})
