@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { EnvSchema } from '../functions/_lib/platform/config.ts'
+import { EnvSchema } from '../functions/_lib/platform/env-schema.ts'
 
 test('every configuration variable is in the README table, and every variable there exists', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')

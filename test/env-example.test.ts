@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { parse } from 'yaml'
 import { ALL_FUNCTIONS } from '../functions/index.ts'
-import { EnvSchema, loadConfig } from '../functions/_lib/platform/config.ts'
+import { loadConfig } from '../functions/_lib/platform/config.ts'
+import { EnvSchema } from '../functions/_lib/platform/env-schema.ts'
 
 const root = new URL('../', import.meta.url)
 const envExample = readFileSync(new URL('.env.example', root), 'utf8')

@@ -1,78 +1,11 @@
-// The only reader of process.env: one TypeBox schema of every variable, parsed once at start-up.
+// The only reader of process.env: parsed once at start-up against the schema of every variable
+// (env-schema.ts), then checked across variables into the Config the rest of the code reads.
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { EnvSchema, type Env } from './env-schema.ts'
 import { checkLiteral, DestinationRefused, parseDestination } from '../webhooks/destination.ts'
-
-const Int = (options: { minimum: number, maximum?: number, default: number, description: string }) =>
-  Type.Integer(options)
-
-// Every variable Burnlink reads, with its default and meaning. `.env.example` and the README's
-// configuration table are checked against this list by test/config.test.ts.
-export const EnvSchema = Type.Object({
-  POSTGRES_HOST: Type.Optional(Type.String({ minLength: 1, description: 'PostgreSQL host; unset = the embedded PostgreSQL under DATA_DIR' })),
-  POSTGRES_PORT: Int({ minimum: 1, maximum: 65535, default: 5432, description: 'PostgreSQL port' }),
-  POSTGRES_DB: Type.String({ minLength: 1, default: 'burnlink', description: 'database name' }),
-  POSTGRES_USER: Type.String({ minLength: 1, default: 'postgres', description: 'database user' }),
-  POSTGRES_PASSWORD: Type.Optional(Type.String({ description: 'database password' })),
-  POSTGRES_PASSWORD_FILE: Type.Optional(Type.String({ minLength: 1, description: 'file holding the database password (Docker secrets)' })),
-  POSTGRES_PREPARE: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true', description: 'use prepared statements; false behind a transaction-pooling PgBouncer or RDS Proxy' }),
-  POSTGRES_POOL_SIZE: Int({ minimum: 1, maximum: 200, default: 10, description: 'connections per process' }),
-  PORT: Int({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port' }),
-  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address' }),
-  HTTP_HEADERS_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 3600, default: 10, description: 'a client must send its request headers within this time' }),
-  HTTP_REQUEST_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 3600, default: 30, description: 'a client must send its whole request, body included, within this time (not POST /file: an upload may take an hour but not pause for 60 s)' }),
-  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 3600, default: 72, description: 'an idle keep-alive connection is closed after this time' }),
-  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'generated master key and embedded database' }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'log level' }),
-  TRUST_PROXY: Type.String({ default: 'false', description: 'false | true | hop count | comma-separated proxy IPs/CIDRs' }),
-  FUNCTIONS: Type.String({ minLength: 1, default: 'all', description: 'functions this process serves: all, or e.g. create-secret,read-secret' }),
-  RUN_WORKER: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true', description: 'run the scheduled jobs (pg-boss) in this process' }),
-  PURGE_BATCH_SIZE: Int({ minimum: 1, maximum: 100_000, default: 1000, description: 'expired secrets deleted per statement' }),
-  PURGE_ROWS_PER_SECOND: Int({ minimum: 0, maximum: 10_000_000, default: 5_000, description: 'pace of the purge: its batches are spaced so that at most this many expired secrets are deleted per second; 0 = back to back' }),
-  SECRET_MAX_BYTES: Int({ minimum: 1, maximum: 16 * 1024 * 1024, default: 65_536, description: 'largest secret, in UTF-8 bytes' }),
-  FILE_MAX_BYTES: Int({ minimum: 1, maximum: 1024 * 1024 * 1024, default: 32 * 1024 * 1024, description: 'largest file, in bytes as uploaded (the client-encrypted size); see docs/deployment.md before raising it' }),
-  SECRET_DEFAULT_TTL_SECONDS: Int({ minimum: 1, default: 86_400, description: 'lifetime when ttl_seconds is omitted' }),
-  SECRET_MIN_TTL_SECONDS: Int({ minimum: 1, default: 300, description: 'shortest allowed ttl_seconds' }),
-  SECRET_MAX_TTL_SECONDS: Int({ minimum: 1, maximum: 31_536_000, default: 604_800, description: 'longest allowed ttl_seconds' }),
-  ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 1, description: 'master key: 32 bytes as 64 hex chars or base64' })),
-  ENCRYPTION_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'file holding the master key' })),
-  ENCRYPTION_KEYS_PREVIOUS: Type.Optional(Type.String({ description: 'comma-separated older master keys, still accepted for reading' })),
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'GET /metrics is served only when this is set, and requires Authorization: Bearer <this token>' })),
-  PASSPHRASE_MAX_FAILURES_PER_CLIENT: Int({ minimum: 1, default: 5, description: 'wrong passphrases per secret and client IP before that pair is locked' }),
-  PASSPHRASE_MAX_FAILURES_PER_SECRET: Int({ minimum: 1, default: 20, description: 'wrong passphrases per secret (all clients) before it is locked' }),
-  PASSPHRASE_FAILURE_WINDOW_SECONDS: Int({ minimum: 1, default: 600, description: 'window in which wrong passphrases are counted' }),
-  PASSPHRASE_LOCK_SECONDS: Int({ minimum: 1, default: 1800, description: 'how long a lock lasts' }),
-  PASSPHRASE_HASH_CONCURRENCY: Int({ minimum: 0, maximum: 256, default: 0, description: 'Argon2id hashes computed at once; 0 = one less than the CPUs (at least 1), so hashing never takes every core' }),
-  RATE_LIMIT_CREATE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'POST /secret per client IP per minute; 0 = unlimited' }),
-  RATE_LIMIT_READ_PER_MINUTE: Int({ minimum: 0, default: 120, description: 'GET /secret/… and /receipt/… per client IP per minute; 0 = unlimited' }),
-  RATE_LIMIT_DELETE_PER_MINUTE: Int({ minimum: 0, default: 60, description: 'DELETE /secret/… per client IP per minute; 0 = unlimited' }),
-  STORAGE_QUOTA_BYTES_PER_CLIENT: Int({ minimum: 0, maximum: 2 ** 40, default: 256 * 1024 * 1024, description: 'bytes of secrets (padded ciphertext) one client may store per window; 0 = unlimited' }),
-  STORAGE_QUOTA_WINDOW_SECONDS: Int({ minimum: 60, maximum: 604_800, default: 86_400, description: 'the storage quota\'s window; windows are aligned to the epoch (a day ends at 00:00 UTC)' }),
-  CLIENT_IPV6_PREFIX: Int({ minimum: 32, maximum: 128, default: 64, description: 'IPv6 clients are counted by their network of this many leading bits (rate limits, passphrase locks, storage quota, hashed audit IPs); 128 = each address' }),
-  AUDIT_IP_MODE: Type.Union([Type.Literal('full'), Type.Literal('truncated'), Type.Literal('hashed')], { default: 'full', description: 'client IPs in the audit log: full, truncated (/24, /48) or hashed (keyed, key rotates daily)' }),
-  WEBHOOK_ALLOW_HTTP: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false', description: 'accept http:// notify_url and WEBHOOK_URL (https only otherwise)' }),
-  WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false', description: 'let notifications reach loopback, private, link-local and other internal addresses (internal receivers, tests)' }),
-  WEBHOOK_URL: Type.Optional(Type.String({ minLength: 1, description: 'operator-wide stream: every audit event is delivered here, signed with WEBHOOK_SECRET' })),
-  WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/]{32,}={0,2}$', description: 'signing secret of WEBHOOK_URL: whsec_ and the base64 of 24 to 64 random bytes' })),
-  WEBHOOK_TIMEOUT_SECONDS: Int({ minimum: 1, maximum: 60, default: 10, description: 'time allowed for one delivery attempt' }),
-  WEBHOOK_RETRY_LIMIT: Int({ minimum: 0, maximum: 30, default: 8, description: 'retries of a failed delivery' }),
-  WEBHOOK_RETRY_DELAY_SECONDS: Int({ minimum: 1, maximum: 3600, default: 30, description: 'first retry delay; it doubles on each retry (the defaults retry for about two hours)' }),
-  AUDIT_RETENTION_DAYS: Int({ minimum: 0, default: 365, description: 'audit rows and receipts older than this are deleted daily; 0 = keep for ever' }),
-  CREATORS: Type.Union([Type.Literal('anyone'), Type.Literal('signed-in')], { default: 'anyone', description: 'who may create secrets, files and requests: anyone, or signed-in (a browser session or an API token); reading and answering never need an account' }),
-  AUDIT_ACCOUNT_EMAIL: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false', description: 'also write the creator\'s email into audit rows (the account id is always written)' }),
-  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+$', description: 'the address users reach Burnlink at, e.g. https://burnlink.example.com (no path); needed for sign-in' })),
-  OIDC_ISSUER: Type.Optional(Type.String({ pattern: '^https?://', description: 'OpenID Connect issuer URL; set to enable sign-in' })),
-  OIDC_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, description: 'OpenID Connect client id' })),
-  OIDC_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1, description: 'OpenID Connect client secret' })),
-  OIDC_ALLOWED_EMAIL_DOMAINS: Type.Optional(Type.String({ description: 'comma-separated email domains allowed to sign in; unset = any' })),
-  OIDC_REQUIRED_GROUP: Type.Optional(Type.String({ minLength: 1, description: 'a group the user must have in the groups claim to sign in' })),
-  OIDC_GROUPS_CLAIM: Type.String({ minLength: 1, default: 'groups', description: 'the ID token / userinfo claim listing the user\'s groups' }),
-  SESSION_TTL_SECONDS: Int({ minimum: 60, maximum: 2_592_000, default: 43_200, description: 'how long a sign-in lasts' })
-})
-export type Env = Static<typeof EnvSchema>
 
 export type TrustProxy = boolean | number | string[]
 
