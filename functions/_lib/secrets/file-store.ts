@@ -8,8 +8,9 @@ import { endTransfer, insertChunk, takeChunk, TRANSFER_SECONDS } from './file-st
 import type { Token } from './token.ts'
 
 /**
- * Bytes of the client's ciphertext per stored chunk. Large enough that a 32 MiB file is a few
- * dozen statements, small enough that many files moving at once hold little memory each.
+ * Bytes of the client's ciphertext per stored chunk. Large enough that a file of the default
+ * FILE_MAX_BYTES is a few dozen statements, small enough that many files moving at once hold
+ * little memory each.
  */
 export const CHUNK_BYTES = 512 * 1024
 
