@@ -37,6 +37,14 @@ const answerRequestFunction: HttpFunction = {
     const answerFor = (token: Token, found: RequestRow): Token =>
       ({ key: '', bytes: Buffer.from(open(found.answer_key, token, keys), 'base64url'), id: found.inbox_id, ref: '' })
 
+    /** A text answer's checks: well-formed, within SECRET_MAX_BYTES. */
+    const checkedText = (text: string): string => {
+      requireWellFormed('secret', text)
+      const size = Buffer.byteLength(text, 'utf8')
+      if (size > limits.maxBytes) throw new SecretTooLarge(size, limits.maxBytes)
+      return text
+    }
+
     /** Why a request took no answer: another answer won meanwhile, or it lapsed. */
     const refusal = async (token: Token): Promise<Error> => {
       const now = await findRequest(app.sql, token.id)
@@ -65,14 +73,9 @@ const answerRequestFunction: HttpFunction = {
       async handler (request, reply) {
         const token = parseToken(request.params.request_key)
         if (token === undefined) throw new RequestNotFound()
-        const file = request.body instanceof Readable
-        const upload = file ? declaredUpload(request, config.file.maxBytes, config.storageQuota.bytesPerClient) : undefined
-        const text = file ? undefined : (request.body as Static<typeof AnswerBody>).secret
-        if (text !== undefined) {
-          requireWellFormed('secret', text)
-          const size = Buffer.byteLength(text, 'utf8')
-          if (size > limits.maxBytes) throw new SecretTooLarge(size, limits.maxBytes)
-        }
+        // What arrived is checked before the request is looked up: a refused size costs no query.
+        const upload = request.body instanceof Readable ? declaredUpload(request, config.file.maxBytes, config.storageQuota.bytesPerClient) : undefined
+        const text = upload === undefined ? checkedText((request.body as Static<typeof AnswerBody>).secret) : ''
         // The answer's key never changes: reading it before the answering statement races nothing.
         const found = await findRequest(app.sql, token.id)
         if (found === undefined || (found.answered_at === null && !found.live)) throw new RequestNotFound()
@@ -83,19 +86,18 @@ const answerRequestFunction: HttpFunction = {
         const quota = config.storageQuota.bytesPerClient === 0 ? null : { client: by.client, ...config.storageQuota }
 
         let expiresAt: Date | undefined
-        if (upload !== undefined) {
-          if (!await startAnswerUpload(app.sql, { requestId: token.id, answerId: answer.id, quota, storedBytes: storedBytes(upload.size) })) throw await refusal(token)
+        if (upload === undefined) {
+          const ciphertext = seal(text, answer, keys)
+          expiresAt = await answerRequest(app.sql, { id: token.id, ciphertext, sizeBucketBytes: bucketLength(Buffer.byteLength(text, 'utf8')), by, quota })
+        } else if (await startAnswerUpload(app.sql, { requestId: token.id, answerId: answer.id, quota, storedBytes: storedBytes(upload.size) })) {
           expiresAt = await receiveUpload({ sql: app.sql, reply, token: answer, key: fileKey(answer, keys), upload }, async (chunks) => {
             const answered = await publishAnswerFile(app.sql, { requestId: token.id, answerId: answer.id, fileBytes: upload.size, fileChunks: chunks, sizeBucketBytes: bucketLength(upload.size), by })
+            // Inside the upload, so that a refusal here removes the chunks it stored.
             if (answered === undefined) throw await refusal(token)
             return answered
           })
-        } else {
-          const plain = text ?? ''
-          const ciphertext = seal(plain, answer, keys)
-          expiresAt = await answerRequest(app.sql, { id: token.id, ciphertext, sizeBucketBytes: bucketLength(Buffer.byteLength(plain, 'utf8')), by, quota })
-          if (expiresAt === undefined) throw await refusal(token)
         }
+        if (expiresAt === undefined) throw await refusal(token)
         reply.code(201)
         return { status: 'answered' as const, expires_at: expiresAt.toISOString() }
       }
