@@ -8,7 +8,7 @@ import { storedBytes } from './_lib/secrets/file-store.ts'
 import { declaredUpload, receiveUpload } from './_lib/secrets/file-http.ts'
 import { resolveTtl } from './_lib/secrets/lifetime.ts'
 import { bucketLength } from './_lib/secrets/padding.ts'
-import { hashPassphrase } from './_lib/secrets/passphrase.ts'
+import { hashPassphrase, type HashedPassphrase } from './_lib/secrets/passphrase.ts'
 import { perMinute } from './_lib/platform/rate-limit.ts'
 import { requestPassphrase } from './_lib/secrets/request-passphrase.ts'
 import { commonErrors } from './_lib/platform/schemas.ts'
@@ -81,7 +81,7 @@ const createFile: HttpFunction = {
         const by = who(request)
         const quota = config.storageQuota.bytesPerClient === 0 ? null : { client: by.client, ...config.storageQuota }
         await startUpload(app.sql, token.id, quota, storedBytes(upload.size))
-        let hashed
+        let hashed: HashedPassphrase | undefined
         try {
           hashed = passphrase === undefined ? undefined : await hashPassphrase(hashPool, passphrase)
         } catch (err) {

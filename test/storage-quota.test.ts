@@ -122,3 +122,19 @@ test('an answer to a request counts against the answerer\'s quota: over it, 429 
   assert.equal((await answer(open, '198.51.100.4')).statusCode, 409, 'and is answered once')
   assert.equal((await create(app, '198.51.100.3')).statusCode, 429, 'answers and secrets share one quota')
 })
+
+test('a file refused for the quota costs no passphrase hash: the charge comes first', async (t) => {
+  const { app } = await startTestApp(t, { env: { ...QUOTA, STORAGE_QUOTA_BYTES_PER_CLIENT: String(2 * MiB), METRICS_TOKEN: 'scrape-quota' } })
+  const origin = await listen(app)
+  const hashes = async (): Promise<number> => {
+    const text = (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-quota' } })).body
+    return Number(/^burnlink_passphrase_hashes_total (\d+)$/m.exec(text)?.[1] ?? Number.NaN)
+  }
+  const from = { expect: '100-continue', 'x-forwarded-for': '198.51.100.7', 'x-passphrase': 'correct horse' }
+  assert.equal((await upload(origin, bytes(MiB + MiB / 2), MiB + MiB / 2, { headers: from })).status, 201)
+  const before = await hashes()
+  assert.equal(before, 1, 'the stored file\'s passphrase was hashed once')
+  const refused = await upload(origin, bytes(MiB), MiB, { headers: from })
+  assert.equal(refused.status, 429, refused.body)
+  assert.equal(await hashes(), before, 'no Argon2id run for a file that is refused anyway')
+})
