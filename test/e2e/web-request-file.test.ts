@@ -100,7 +100,7 @@ test('a request answered with a file in a fresh browser downloads once from the 
   assert.equal(await inbox.locator('#file-size').innerText(), '585.9 kB (600,005 B)')
   assert.equal(await inbox.locator('#file-note').inputValue(), NOTE)
   assert.match(await inbox.locator('#file-save').getAttribute('href') ?? '', /^blob:/)
-  assert.equal(await inbox.locator('#inbox-status').innerText(), 'The answer was already revealed and destroyed.')
+  assert.equal(await inbox.locator('#inbox-status').innerText(), 'Revealed here: the answer is now destroyed on the server.')
   assert.equal(await inbox.getByRole('button', { name: 'Download the file' }).isHidden(), true)
   assert.equal(new URL(inbox.url()).hash, '', 'the key is dropped from the address bar after use')
   assert.equal(await countSecrets(web), 0)

@@ -48,6 +48,7 @@ test('a request made in the page is answered once in a fresh browser, and its in
   await reveal.click()
   await inbox.locator('#inbox-answer').waitFor()
   assert.equal(await inbox.locator('#inbox-text').inputValue(), ANSWER)
+  assert.equal(await inbox.locator('#inbox-status').innerText(), 'Revealed here: the answer is now destroyed on the server.', 'not "already revealed": this page revealed it')
   assert.equal(await countSecrets(web), 0)
   assert.equal(web.received.filter((r) => r.method === 'GET' && /^\/request\/inbox\/[^/]+$/.test(r.url)).length, 1, 'one consuming read: the click')
 

@@ -202,7 +202,7 @@ async function inbox (): Promise<void> {
     expires.hidden = true
     try {
       byId('inbox-text', HTMLTextAreaElement).value = await openWith(fragment, secret)
-      say(status, 'inbox.revealed')
+      say(status, 'inbox.revealedHere')
       byId('inbox-answer', HTMLDivElement).hidden = false
     } catch {
       showError(error, t('inbox.error.decrypt'))
@@ -239,7 +239,7 @@ async function inbox (): Promise<void> {
     } catch (err) {
       return showError(error, t(err instanceof EnvelopeError ? 'inbox.error.decryptFile' : 'inbox.error.broken'))
     }
-    say(status, 'inbox.revealed')
+    say(status, 'inbox.revealedHere')
     byId('inbox-file', HTMLDivElement).hidden = false
     offerFile(opened.meta, blob)
   }

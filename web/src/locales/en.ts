@@ -130,6 +130,7 @@ export const en = {
   'inbox.open': 'Not answered yet. This page does not change anything: come back later.',
   'inbox.answered': 'Answered. The answer can be shown only once: after you reveal it, it is destroyed on the server.',
   'inbox.revealed': 'The answer was already revealed and destroyed.',
+  'inbox.revealedHere': 'Revealed here: the answer is now destroyed on the server.',
   'inbox.expired': 'The request expired without an answer, or its answer expired unread.',
   'inbox.gone': 'No request exists for this link: it expired, or the link is wrong.',
   'inbox.expires': 'Available until {time}.',
