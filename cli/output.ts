@@ -43,6 +43,16 @@ export function formatBytes (bytes: number): string {
   return `${Number(value.toFixed(1))} ${unit} (${exact})`
 }
 
+/** The create's notify_secret, for --json output: present only when --notify-url was given. */
+export function notifySecret (created: { notify_secret?: string }): { notify_secret?: string } {
+  return created.notify_secret === undefined ? {} : { notify_secret: created.notify_secret }
+}
+
+/** The signing secret of --notify-url's deliveries: the server shows it this once, never again. */
+export function sayNotifySecret (created: { notify_secret?: string }): void {
+  if (created.notify_secret !== undefined) say(`notifications are signed with ${created.notify_secret} (Standard Webhooks): keep it, it is not shown again`)
+}
+
 /** What a failed request means for the person at the terminal. */
 export function explain (err: unknown): CliError {
   if (err instanceof CliError) return err
@@ -62,6 +72,8 @@ export function explain (err: unknown): CliError {
       return new CliError('the server does not accept the API token in BURNLINK_TOKEN: it is unknown or revoked', EXIT.FAILED)
     case 'SECRET_TOO_LARGE':
       return new CliError(`the server refused it as too large: ${err.detail ?? 'over its limit'}`, EXIT.TOO_LARGE)
+    case 'REQUEST_NOTIFY_URL_REFUSED':
+      return new CliError(`the server refused --notify-url: ${err.detail ?? 'not an address it may notify'}`, EXIT.USAGE)
     case 'STORAGE_QUOTA_EXCEEDED':
       // A 429 too, but nothing was attempted too often: the bytes this address stores are the cause.
       return new CliError(`this address has stored as many bytes as the server allows for now (its storage quota): try again ${later(err)}`, EXIT.FAILED)

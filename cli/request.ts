@@ -4,7 +4,8 @@ import { isPublicKey, maxAnswerBytes, newRequestKeys, sealedAnswerFileLength, se
 import { parse, parseTtl, usageError } from './args.ts'
 import { checkFileLength, openFile, readStdin, serverLimits } from './input.ts'
 import { inboxLink, parseLink, requestLink, resolveServer } from './link.ts'
-import { CliError, EXIT, explain, formatBytes, say } from './output.ts'
+import { CliError, EXIT, explain, formatBytes, notifySecret, say, sayNotifySecret } from './output.ts'
+import { tokenHeader } from './token.ts'
 import { upload } from './upload.ts'
 
 export const REQUEST_USAGE = `Usage: burnlink request [options]
@@ -17,9 +18,15 @@ The key pair is made here; the server sees neither key.
 Options:
   --note TEXT        shown to the holder: what you ask for and why
   --ttl DURATION     how long the request stays open: seconds (3600) or 30m, 1h, 7d, 2w
+  --notify-url URL   have the server POST this URL when the request is answered, and when the
+                     answer is revealed or expires (signed: the signing secret is printed on
+                     standard error, once)
   --server URL       the Burnlink server (default: $BURNLINK_URL)
-  --json             print {"request_link", "inbox_link", "expires_at"} instead
-  -h, --help         show this help`
+  --json             print {"request_link", "inbox_link", "expires_at"} (and "notify_secret") instead
+  -h, --help         show this help
+
+An API token in BURNLINK_TOKEN is sent as Authorization: Bearer (servers where creating needs
+an account).`
 
 export const RESPOND_USAGE = `Usage: burnlink respond REQUEST_LINK [FILE]
 
@@ -31,13 +38,14 @@ A request takes one answer: an answered or expired request is refused (exit 3).
 Options:
   -h, --help         show this help`
 
-interface CreatedRequest { request_key: string, inbox_key: string, expires_at: string }
+interface CreatedRequest { request_key: string, inbox_key: string, expires_at: string, notify_secret?: string }
 interface ShownRequest { status: 'open' | 'answered' | 'expired', note: string | null }
 
 export async function requestCommand (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     note: { type: 'string' },
     ttl: { type: 'string' },
+    'notify-url': { type: 'string' },
     server: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' }
@@ -53,12 +61,19 @@ export async function requestCommand (argv: string[]): Promise<number> {
   const keys = await newRequestKeys()
   try {
     const created = await api<CreatedRequest>('POST', `${server}/request`, {
-      body: { ...(values.note === undefined ? {} : { note: values.note }), ...(ttl === undefined ? {} : { ttl_seconds: ttl }) }
+      body: {
+        ...(values.note === undefined ? {} : { note: values.note }),
+        ...(ttl === undefined ? {} : { ttl_seconds: ttl }),
+        ...(values['notify-url'] === undefined ? {} : { notify_url: values['notify-url'] })
+      },
+      // Making a request is a create: a server where creating needs an account wants the token.
+      headers: tokenHeader()
     })
     const links = {
       request_link: requestLink(server, created.request_key, keys.publicKey),
       inbox_link: inboxLink(server, created.inbox_key, keys.privateKey),
-      expires_at: created.expires_at
+      expires_at: created.expires_at,
+      ...notifySecret(created)
     }
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify(links)}\n`)
@@ -67,6 +82,7 @@ export async function requestCommand (argv: string[]): Promise<number> {
       say('first line: the request link, for the person who holds the secret')
       say('second line: your inbox link, keep it to yourself: it reveals the answer once')
       say(`the request expires ${created.expires_at} unless it is answered first`)
+      sayNotifySecret(created)
     }
     return EXIT.OK
   } catch (err) {

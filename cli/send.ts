@@ -5,7 +5,7 @@ import { sealedFileLength, sealFile } from '../web/src/zkfile.ts'
 import { parse, parseTtl, usageError } from './args.ts'
 import { checkFileLength, openFile, readStdin, serverLimits } from './input.ts'
 import { receiptLink, resolveServer, secretLink } from './link.ts'
-import { EXIT, explain, say } from './output.ts'
+import { EXIT, explain, notifySecret, say, sayNotifySecret } from './output.ts'
 import { readPassphrase } from './passphrase.ts'
 import { tokenHeader } from './token.ts'
 import { terminalQr } from './qr.ts'
@@ -21,8 +21,10 @@ Options:
   --ttl DURATION         lifetime: seconds (3600) or 30m, 1h, 7d, 2w (default: the server's)
   --passphrase-prompt    ask for a passphrase; the sender needs it to delete the secret early
   --require-passphrase   the recipient needs the passphrase too (implies --passphrase-prompt)
+  --notify-url URL       have the server POST this URL when the secret is revealed, deleted or
+                         expires (signed: the signing secret is printed on standard error, once)
   --qr                   also draw the link as a QR code (on standard error)
-  --json                 print {"link", "receipt_link", "expires_at"} instead of the link
+  --json                 print {"link", "receipt_link", "expires_at"} (and "notify_secret") instead
   -h, --help             show this help
 
 FILE is sent as a file, with its name. Standard input is sent as text if it is valid UTF-8 and
@@ -37,6 +39,7 @@ const OPTIONS = {
   ttl: { type: 'string' },
   'passphrase-prompt': { type: 'boolean' },
   'require-passphrase': { type: 'boolean' },
+  'notify-url': { type: 'string' },
   qr: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
@@ -61,7 +64,8 @@ export async function send (argv: string[]): Promise<number> {
     const passphrase = values['passphrase-prompt'] === true || requirePassphrase
       ? await readPassphrase({ stdinIsData: path === undefined, confirm: true })
       : undefined
-    const options = { ttlSeconds, passphrase, requirePassphrase }
+    const notifyUrl = values['notify-url']
+    const options = { ttlSeconds, passphrase, requirePassphrase, notifyUrl }
     let created: Created
     let fragmentKey: string
     if (input.text !== undefined && input.text.length <= maxPlaintextBytes(limits.maxBytes)) {
@@ -72,7 +76,8 @@ export async function send (argv: string[]): Promise<number> {
           secret: sealed.envelope,
           ...(ttlSeconds === undefined ? {} : { ttl_seconds: ttlSeconds }),
           ...(passphrase === undefined ? {} : { passphrase }),
-          ...(requirePassphrase ? { reveal_requires_passphrase: true } : {})
+          ...(requirePassphrase ? { reveal_requires_passphrase: true } : {}),
+          ...(notifyUrl === undefined ? {} : { notify_url: notifyUrl })
         },
         headers: tokenHeader()
       })
@@ -96,10 +101,11 @@ function report (server: string, created: Created, fragmentKey: string, values: 
   const receipt = created.receipt_key === undefined ? null : receiptLink(server, created.receipt_key)
   if (values.qr === true) process.stderr.write(terminalQr(link))
   if (values.json === true) {
-    process.stdout.write(`${JSON.stringify({ link, receipt_link: receipt, expires_at: created.expires_at })}\n`)
+    process.stdout.write(`${JSON.stringify({ link, receipt_link: receipt, expires_at: created.expires_at, ...notifySecret(created) })}\n`)
     return
   }
   process.stdout.write(`${link}\n`)
   say(`expires ${created.expires_at} unless it is read first`)
   if (receipt !== null) say(`read receipt (keep it for yourself): ${receipt}`)
+  sayNotifySecret(created)
 }

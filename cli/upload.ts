@@ -12,6 +12,7 @@ export interface UploadOptions {
   ttlSeconds: number | undefined
   passphrase: string | undefined
   requirePassphrase: boolean
+  notifyUrl?: string | undefined
 }
 
 // A server or proxy that ignores Expect gets the body after this wait, as curl does.
@@ -21,6 +22,7 @@ export async function uploadFile (server: string, sealed: SealedFile, options: U
   const url = new URL(`${server}/file`)
   if (options.ttlSeconds !== undefined) url.searchParams.set('ttl_seconds', String(options.ttlSeconds))
   if (options.requirePassphrase) url.searchParams.set('reveal_requires_passphrase', 'true')
+  if (options.notifyUrl !== undefined) url.searchParams.set('notify_url', options.notifyUrl)
   const headers = { ...(options.passphrase === undefined ? {} : passphraseHeader(options.passphrase)), ...tokenHeader() }
   return await upload(url, sealed, headers) as Created
 }

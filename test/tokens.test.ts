@@ -50,6 +50,11 @@ test('with CREATORS=signed-in a token from npm run tokens creates by HTTP and by
   const got = await run(['get', link])
   assert.equal(got.code, 0, got.stderr)
   assert.equal(got.stdout.toString(), 'from the cli')
+  // burnlink request creates too: the same token makes it, and without one it is refused the same way.
+  assert.match((await run(['request', '--server', server])).stderr, /BURNLINK_TOKEN/)
+  const asked = await run(['request', '--server', server, '--json'], { env: { BURNLINK_TOKEN: token } })
+  assert.equal(asked.code, 0, asked.stderr)
+  assert.match(JSON.parse(asked.stdout.toString()).request_link as string, /\/ask\//)
 
   const listed = await tokens(env, 'list')
   assert.match(listed.stdout, /^deploy-bot\t\(operator\)\t\S+\t20\S+\t-$/m, 'listed with a last-used time, not revoked')

@@ -28,7 +28,7 @@ export interface WebConfig {
   features: { revealPassphrase: boolean }
 }
 
-export interface Created { secret_key: string, expires_at: string, receipt_key?: string }
+export interface Created { secret_key: string, expires_at: string, receipt_key?: string, notify_secret?: string }
 /** `kind` is absent on a server from before files: that is text. */
 export interface SecretStatus { status: 'waiting', requires_passphrase: boolean, expires_at: string, kind?: 'text' | 'file' }
 export interface Receipt {
