@@ -1,45 +1,11 @@
 // burnlink send and request with --notify-url, run as a user runs them: the signing secret comes
 // back once, and the deliveries it signs reach a real local receiver.
 import assert from 'node:assert/strict'
-import { createHmac, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { assertOneLine, run } from './cli-run.ts'
-import { onCleanup, startTestApp } from './helper.ts'
-
-interface Delivery { headers: IncomingHttpHeaders, body: string }
-
-async function receiver (t: TestContext): Promise<{ url: string, got: Delivery[] }> {
-  const got: Delivery[] = []
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
-      res.writeHead(204).end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onCleanup(t, async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  })
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got }
-}
-
-/** Standard Webhooks: HMAC-SHA256 of "id.timestamp.body" under the base64 after whsec_. */
-function verifies (secret: string, d: Delivery): boolean {
-  const expected = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64'))
-    .update(`${String(d.headers['webhook-id'])}.${String(d.headers['webhook-timestamp'])}.${d.body}`).digest()
-  const given = Buffer.from(String(d.headers['webhook-signature']).replace(/^v1,/, ''), 'base64')
-  return given.length === expected.length && timingSafeEqual(given, expected)
-}
-
-async function until (condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 300 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 100))
-  assert.ok(condition(), 'the condition never held')
-}
+import { startTestApp } from './helper.ts'
+import { receiver, until, verifies, type Delivery } from './webhook-receiver.ts'
 
 async function startServer (t: TestContext, env: Record<string, string>): Promise<string> {
   const { app } = await startTestApp(t, { runWorker: true, env })

@@ -1,58 +1,14 @@
 // Notifications: a signed delivery per event to a real local receiver, retries, and SSRF refusals.
 import assert from 'node:assert/strict'
-import { createHmac, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import { internalAddress } from '../functions/_lib/webhooks/destination.ts'
 import { post } from '../functions/_lib/webhooks/deliver.ts'
 import type { App } from '../functions/_lib/platform/http-function.ts'
-import { onCleanup, startTestApp } from './helper.ts'
-
-interface Delivery { headers: IncomingHttpHeaders, body: string }
-
-/** A receiver on 127.0.0.1 that answers each POST with the next status of `statuses` (then 204). */
-async function receiver (t: TestContext, statuses: number[] = []): Promise<{ url: string, got: Delivery[] }> {
-  const got: Delivery[] = []
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
-      res.writeHead(statuses.shift() ?? 204).end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onCleanup(t, async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  })
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got }
-}
-
-/** Waits for something the worker does in the background (a delivery, its recorded state). */
-async function until (condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await condition()) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  assert.fail('the condition never held')
-}
+import { startTestApp } from './helper.ts'
+import { receiver, until, verifies, type Delivery } from './webhook-receiver.ts'
 
 async function notifications (app: App, receiptKey: string): Promise<Array<Record<string, unknown>>> {
   return (await app.inject({ method: 'GET', url: `/receipt/${receiptKey}` })).json<{ notifications: Array<Record<string, unknown>> }>().notifications
-}
-
-/** Standard Webhooks, written from the specification: HMAC-SHA256 of "id.timestamp.body" under the base64 after whsec_. */
-function verifies (secret: string, delivery: Delivery): boolean {
-  const id = String(delivery.headers['webhook-id'])
-  const timestamp = String(delivery.headers['webhook-timestamp'])
-  const expected = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${timestamp}.${delivery.body}`).digest()
-  return String(delivery.headers['webhook-signature']).split(' ').some((part) => {
-    const [version, sig = ''] = part.split(',')
-    const given = Buffer.from(sig, 'base64')
-    return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected)
-  })
 }
 
 const INTERNAL_RECEIVERS = { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_RETRY_DELAY_SECONDS: '1' }
