@@ -4,9 +4,9 @@ const MIN_BUCKET = 256
 const MARKER = 0x80
 
 /**
- * Every text up to 255 bytes becomes 256 bytes; above that, lengths round up to an eighth of
- * their power of two (≤ 12.5 % overhead: 1 KiB → 1152 bytes), which keeps a 1 KiB secret well
- * under the 2 KiB-per-secret storage budget while hiding short lengths completely.
+ * Every text shorter than MIN_BUCKET becomes MIN_BUCKET bytes, so short lengths are hidden
+ * completely; above that, lengths round up to the next eighth of their power of two, so padding
+ * never adds more than an eighth and a secret stays within its per-secret storage budget.
  */
 export function bucketLength (bytes: number): number {
   const needed = bytes + 1 // the end marker

@@ -4,7 +4,7 @@ import { hashRaw, verify } from '@node-rs/argon2'
 import { PASSPHRASE_SALT_BYTES, type PassphraseKey } from './crypto.ts'
 import { ServiceBusy } from '../platform/errors.ts'
 
-// OWASP's Argon2id recommendation: 19 MiB, 2 passes, 1 lane; each run keeps one core busy.
+// One of OWASP's recommended Argon2id configurations (its values below); each run keeps one core busy.
 // memoryCost is in KiB: each run in flight holds that much, on top of the server's own memory.
 export const ARGON2ID_COST = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
 // algorithm 2 is Argon2id (a const enum in the typings, which type stripping cannot import).
